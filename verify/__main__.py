@@ -1,0 +1,3 @@
+from verify.cli import console_main
+
+console_main()

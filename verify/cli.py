@@ -1,0 +1,123 @@
+"""Command line: ``verify check PATH...`` (also ``python -m verify``).
+
+Domain errors are caught here, once, and turned into exit codes (see
+:class:`verify.errors.ExitCode`). One bad spec never stops the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from verify import models
+from verify.errors import ExitCode, InternalError, SpecError
+from verify.outcome import Options, Outcome, error_outcome
+from verify.yamldoc import load_file
+
+SOLVERS = ("z3", "lp")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="verify",
+        description="Exact, independently checked answers about threshold RNNs and LSTM "
+                    "gradients.")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check spec files (or directories of *.yaml)")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--solver", choices=SOLVERS, default="z3",
+                   help="backend for step-RNN specs (default: z3)")
+    c.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="give up with status 'unknown' after this many seconds per solver call")
+    c.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json: one JSON object per spec (JSON Lines)")
+    c.add_argument("--examples", type=int, default=200, metavar="N",
+                   help="instances drawn per claimed LSTM gradient (default: 200)")
+    return p
+
+
+def expand_paths(paths: Sequence[str]) -> Iterator[str]:
+    """Files as given; directories searched recursively for *.yaml / *.yml, sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted({*path.rglob("*.yaml"), *path.rglob("*.yml")})
+            yield from (str(f) for f in found)
+        else:
+            yield raw
+
+
+def check_one(path: str, options: Options) -> Outcome:
+    try:
+        root = load_file(path)
+        fields = dict(root.items())
+        model_node = fields.get("model")
+        if model_node is None:
+            raise root.error("missing required key 'model' (e.g. 'model: step-rnn')",
+                             key="model")
+        name = model_node.text()
+        handler = models.handler(name)
+        if handler is None:
+            raise model_node.error(
+                f"unknown model {name!r}; known models: {', '.join(models.names())}")
+        return handler(root, options)
+    except SpecError as err:
+        return error_outcome(path, err)
+    except InternalError as err:
+        return Outcome(path, "error", ExitCode.INTERNAL_ERROR,
+                       {"error": {"message": f"internal error: {err}", "line": None,
+                                  "key": None}},
+                       f"INTERNAL ERROR (please report): {err}")
+    except Exception as err:  # noqa: BLE001 - a crash in one spec must not stop the rest
+        detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+        return Outcome(path, "error", ExitCode.INTERNAL_ERROR,
+                       {"error": {"message": f"internal error: {detail}", "line": None,
+                                  "key": None}},
+                       f"INTERNAL ERROR (please report): {detail}\n{traceback.format_exc()}")
+
+
+def combine(codes: Sequence[ExitCode]) -> ExitCode:
+    """Worst first: internal error, spec error, unknown, incorrect claim, ok."""
+    for code in (ExitCode.INTERNAL_ERROR, ExitCode.SPEC_ERROR, ExitCode.UNKNOWN,
+                 ExitCode.CLAIM_INCORRECT):
+        if code in codes:
+            return code
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if args.timeout is not None and args.timeout <= 0:
+        print("verify: --timeout must be a positive number of seconds", file=sys.stderr)
+        return ExitCode.SPEC_ERROR
+    if args.examples < 1:
+        print("verify: --examples must be at least 1", file=sys.stderr)
+        return ExitCode.SPEC_ERROR
+    options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples)
+    codes: list[ExitCode] = []
+    paths = list(expand_paths(args.paths))
+    if not paths:
+        print("verify: no spec files found under " + " ".join(args.paths), file=sys.stderr)
+        return ExitCode.SPEC_ERROR
+    for i, path in enumerate(paths):
+        outcome = check_one(path, options)
+        codes.append(outcome.exit_code)
+        if args.format == "json":
+            print(json.dumps(outcome.to_json(), ensure_ascii=False), flush=True)
+        else:
+            if i:
+                print()
+            print(outcome.text, flush=True)
+    return int(combine(codes))
+
+
+def console_main() -> None:
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Stage: spec (part 2). Exact numbers and exact sequences.
+
+Every number in a spec is read from its source *text* into a :class:`fractions.Fraction`
+(``0.1`` is 1/10, ``"1/3"`` is 1/3, ``1e400`` is 10**400). A :class:`Series` holds a
+sequence of exact rationals together with a float64 shadow that orders like the exact
+values (rounding is monotone), so min/max and grouping can be vectorised and then
+confirmed exactly on the few candidates that tie in float.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import numpy as np
+
+_NUMBER = re.compile(
+    r"""\s*[+-]?(
+        (\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?      # decimal / scientific
+        |\d+\s*/\s*\d+                          # ratio a/b
+    )\s*""",
+    re.VERBOSE,
+)
+MAX_EXPONENT = 100_000  # 1e100000 is fine; 1e999999999 would take forever to expand
+
+
+def parse_number(text: str) -> Fraction:
+    """Parse the source text of a number exactly; raise ValueError with a reason otherwise."""
+    s = text.strip()
+    if not _NUMBER.fullmatch(s):
+        low = s.strip().lower().lstrip("+-")
+        if low in {"nan", ".nan", "inf", ".inf", "infinity"}:
+            raise ValueError(f"{text!r} is not a finite number (NaN and infinity are not allowed)")
+        raise ValueError(f"{text!r} is not a number (write e.g. 3, -0.25, 1e-3 or \"1/3\")")
+    m = re.search(r"[eE]([+-]?\d+)", s)
+    if m and abs(int(m.group(1))) > MAX_EXPONENT:
+        raise ValueError(f"{text!r}: exponent larger than {MAX_EXPONENT} is not supported")
+    if "/" in s:
+        num, den = s.split("/")
+        if int(den) == 0:
+            raise ValueError(f"{text!r} divides by zero")
+        return Fraction(int(num), int(den))
+    return Fraction(s.strip())
+
+
+def to_float(q: Fraction) -> float:
+    """Round an exact rational to float64, saturating to +-inf (monotone)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
+class Series:
+    """An exact sequence of rationals with a float64 shadow ``approx`` of the same order.
+
+    ``approx`` is monotone in the exact values: ``a < b`` exactly implies
+    ``approx[a] <= approx[b]``. ``exact(i)`` returns the exact value of element ``i``.
+    ``ints`` is an int64 array when every element is an integer of modest size.
+    """
+
+    __slots__ = ("approx", "ints", "_exact")
+
+    def __init__(self, approx: np.ndarray, exact: Callable[[int], Fraction],
+                 ints: np.ndarray | None = None) -> None:
+        self.approx = np.asarray(approx, dtype=np.float64)
+        self.ints = ints
+        self._exact = exact
+
+    def __len__(self) -> int:
+        return int(self.approx.shape[0])
+
+    def exact(self, i: int) -> Fraction:
+        return self._exact(int(i))
+
+    def exact_all(self) -> list[Fraction]:
+        return [self._exact(i) for i in range(len(self))]
+
+    @classmethod
+    def from_ints(cls, values: np.ndarray) -> Series:
+        ints = np.asarray(values, dtype=np.int64)
+        return cls(ints.astype(np.float64), lambda i: Fraction(int(ints[i])), ints)
+
+    @classmethod
+    def from_floats(cls, values: np.ndarray) -> Series:
+        """Binary floats (e.g. from .npy) are exact dyadic rationals: take them as they are."""
+        arr = np.asarray(values, dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("NaN or infinite values are not allowed")
+        if np.all(arr == np.round(arr)) and (arr.size == 0 or np.max(np.abs(arr)) < 2**53):
+            return cls.from_ints(arr.astype(np.int64))
+        return cls(arr, lambda i: Fraction(float(arr[i])))
+
+    @classmethod
+    def from_fractions(cls, values: Sequence[Fraction]) -> Series:
+        vals = list(values)
+        if all(v.denominator == 1 and abs(v.numerator) < 2**53 for v in vals):
+            return cls.from_ints(np.array([int(v) for v in vals], dtype=np.int64))
+        approx = np.array([to_float(v) for v in vals], dtype=np.float64)
+        return cls(approx, vals.__getitem__)
+
+    @classmethod
+    def from_texts(cls, tokens: Sequence[str]) -> Series:
+        """Decimal texts (from .csv/.txt): float shadow now, exact parse only on demand."""
+        toks = list(tokens)
+        approx = np.array([float(t) for t in toks], dtype=np.float64) if toks else np.zeros(0)
+        if not np.all(np.isfinite(approx)):
+            bad = int(np.flatnonzero(~np.isfinite(approx))[0])
+            raise ValueError(f"element {bad + 1} ({toks[bad]!r}) is not a finite number")
+        return cls(approx, lambda i: parse_number(toks[i]))

@@ -1,0 +1,191 @@
+"""Stage: spec (part 1). Load a YAML file safely and walk it with line numbers.
+
+Nothing in a spec is ever constructed by YAML: the file is *composed* into nodes with
+the safe (libyaml when available) composer, then walked by :class:`Node`. That way
+every value keeps its source text (``0.1`` stays the text "0.1", so it is exactly
+1/10), every error names a line, tags are refused, and anchors/aliases are refused
+outright, which also defuses alias bombs ("billion laughs").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from verify.errors import SpecError
+
+try:  # libyaml is much faster on long sequence strings
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
+}
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Node:
+    """A YAML node with the file it came from and the key path leading to it."""
+
+    raw: yaml.Node
+    path: str
+    key: str
+
+    @property
+    def line(self) -> int:
+        return int(self.raw.start_mark.line) + 1
+
+    def error(self, message: str, *, key: str | None = None) -> SpecError:
+        return SpecError(message, path=self.path, line=self.line, key=key or self.key or None)
+
+    # -- kinds -------------------------------------------------------------------------
+    @property
+    def is_mapping(self) -> bool:
+        return isinstance(self.raw, yaml.MappingNode)
+
+    @property
+    def is_sequence(self) -> bool:
+        return isinstance(self.raw, yaml.SequenceNode)
+
+    @property
+    def is_scalar(self) -> bool:
+        return isinstance(self.raw, yaml.ScalarNode)
+
+    @property
+    def is_null(self) -> bool:
+        return self.is_scalar and self.raw.tag == "tag:yaml.org,2002:null"
+
+    @property
+    def is_quoted(self) -> bool:
+        return self.is_scalar and self.raw.style in ("'", '"', "|", ">")
+
+    def text(self) -> str:
+        """The scalar's source text (never a converted Python value)."""
+        if not self.is_scalar:
+            raise self.error(f"expected a single value, found a {self.kind_name()}")
+        return str(self.raw.value)
+
+    def kind_name(self) -> str:
+        if self.is_mapping:
+            return "mapping"
+        if self.is_sequence:
+            return "list"
+        return "value"
+
+    # -- structure ---------------------------------------------------------------------
+    def items(self) -> Iterator[tuple[str, Node]]:
+        """(key, value) pairs of a mapping, refusing duplicate and non-text keys."""
+        if not self.is_mapping:
+            raise self.error(f"expected a mapping (key: value lines), found a {self.kind_name()}")
+        seen: set[str] = set()
+        for knode, vnode in self.raw.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                raise Node(knode, self.path, self.key).error("keys must be plain names")
+            name = str(knode.value)
+            if name in seen:
+                raise Node(knode, self.path, self._child_key(name)).error(
+                    f"duplicate key {name!r}: give each key once")
+            seen.add(name)
+            yield name, Node(vnode, self.path, self._child_key(name))
+
+    def mapping(self, *, allowed: set[str], required: set[str] = frozenset()  # type: ignore[assignment]
+                ) -> dict[str, Node]:
+        """The mapping's entries, after checking for unknown and missing keys."""
+        out = dict(self.items())
+        for name, node in out.items():
+            if name not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise SpecError(f"unknown key {name!r}; known keys here are: {known}",
+                                path=self.path, line=_key_line(self.raw, name) or node.line,
+                                key=self._child_key(name))
+        for name in sorted(required):
+            if name not in out:
+                raise self.error(f"missing required key {name!r}", key=self._child_key(name))
+        return out
+
+    def elements(self) -> list[Node]:
+        if not self.is_sequence:
+            raise self.error(f"expected a list, found a {self.kind_name()}")
+        return [Node(v, self.path, f"{self.key}[{i}]") for i, v in enumerate(self.raw.value)]
+
+    def _child_key(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+
+def _key_line(mapping: yaml.MappingNode, name: str) -> int | None:
+    for knode, _ in mapping.value:
+        if isinstance(knode, yaml.ScalarNode) and knode.value == name:
+            return int(knode.start_mark.line) + 1
+    return None
+
+
+def _check_plain(root: yaml.Node, path: str) -> None:
+    """Refuse tags and aliases anywhere in the tree (iteratively: no recursion limits)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise SpecError("anchors and aliases (&name / *name) are not allowed in specs; "
+                            "write the value out", path=path, line=node.start_mark.line + 1)
+        seen.add(id(node))
+        if node.tag not in _PLAIN_TAGS:
+            raise SpecError(f"YAML tag {node.tag!r} is not allowed; specs hold plain values only",
+                            path=path, line=node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.extend((k, v))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def parse_text(text: str, path: str) -> Node:
+    """Compose YAML text into a checked root :class:`Node`."""
+    if "\x00" in text:
+        raise SpecError("the file holds binary data (NUL bytes), not a YAML spec", path=path)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise SpecError(f"YAML syntax error: {problem}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"YAML error: {exc}".splitlines()[0], path=path) from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise SpecError("the file is empty; a spec needs at least a 'model' key", path=path)
+    if len(nodes) > 1:
+        raise SpecError("the file holds several YAML documents; give one spec per file",
+                        path=path, line=nodes[1].start_mark.line + 1)
+    root = nodes[0]
+    _check_plain(root, path)
+    node = Node(root, path, "")
+    if not node.is_mapping:
+        raise node.error("a spec must be a mapping of keys such as 'model:', 'input:', 'output:'")
+    return node
+
+
+def load_file(path: str | Path) -> Node:
+    """Read and compose a spec file; every failure is a :class:`SpecError`."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", path=name) from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"the file is larger than {MAX_SPEC_BYTES // 2**20} MiB; "
+                        "put long sequences in a .npy or .csv file beside the spec", path=name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"the file is not UTF-8 text (bad byte at offset {exc.start})",
+                        path=name) from None
+    return parse_text(text, name)
