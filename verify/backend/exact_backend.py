@@ -1,0 +1,53 @@
+"""Stage: backend (exact, pure stdlib). The reference backend and everyone's fallback.
+
+Fourier-Motzkin with provenance for ordinary systems; the exact phase-1 simplex on the
+Motzkin alternative when elimination would blow up (thousands of rows). Answers are
+re-checked exactly and certificates reduced to an irreducible support before returning.
+Not trusted: the result stage and the checker re-check independently.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+from verify.backend.certificate import is_certificate, is_witness, minimise_certificate
+from verify.backend.fourier_motzkin import OutOfTime, TooLarge, eliminate
+from verify.backend.simplex import solve_alternative
+from verify.system import BackendAnswer, LinearSystem, Status
+
+FM_MAX_ROWS = 5_000
+
+
+def solve_exact(system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
+    if not any(row.strict for row in system.rows):
+        return BackendAnswer(Status.FEASIBLE, witness=tuple(Fraction(0) for _ in system.params),
+                             note="exact: no strict row, theta = 0")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        try:
+            kind, values = eliminate(system, max_rows=FM_MAX_ROWS, deadline=deadline)
+            method = "Fourier-Motzkin"
+        except TooLarge as exc:
+            kind, values = solve_alternative(system, deadline=deadline)
+            method = f"simplex ({exc})"
+    except OutOfTime:
+        return BackendAnswer(Status.UNKNOWN, note=f"exact: timeout after {timeout} s")
+    if kind == "feasible":
+        witness = tuple(values)
+        if not is_witness(system, witness):
+            raise AssertionError(f"exact backend ({method}) produced a non-witness")
+        return BackendAnswer(Status.FEASIBLE, witness=witness, note=f"exact: {method}")
+    if not is_certificate(system, values):
+        raise AssertionError(f"exact backend ({method}) produced a non-certificate")
+    return BackendAnswer(Status.INFEASIBLE, multipliers=minimise_certificate(system, values),
+                         note=f"exact: {method}")
+
+
+class ExactBackend:
+    """Pure-Fraction Fourier-Motzkin / simplex: slow on big systems, never approximate."""
+
+    name = "exact"
+
+    def solve(self, system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
+        return solve_exact(system, timeout=timeout)
