@@ -17,15 +17,61 @@ import yaml
 
 from verify.errors import SpecError
 
-try:  # libyaml is much faster on long sequence strings
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+MAX_DEPTH = 64  # specs nest 4 deep; libyaml's own composer segfaults near 10**5
+
+
+class _DepthLimit(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Composer(yaml.composer.Composer):  # type: ignore[misc]
+    """PyYAML's composer with a nesting limit.
+
+    The C (libyaml) *composer* recurses in C and crashes the interpreter on
+    ``[[[[...]]]]`` 10**5 deep; this Python composer over the C *parser*'s events is
+    as fast on long lists and stops at :data:`MAX_DEPTH`.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _DepthLimit(int(self.peek_event().start_mark.line) + 1)
+            node: yaml.Node = super().compose_node(parent, index)
+            return node
+        finally:
+            self._depth -= 1
+
+
+if hasattr(yaml, "CParser"):  # libyaml's parser is much faster on long sequences
+    class _Loader(_Composer, yaml.CParser, yaml.resolver.Resolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            yaml.CParser.__init__(self, stream)
+            _Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:  # pragma: no cover - depends on the PyYAML build
+    _PyBases = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
+
+    class _Loader(*_PyBases, _Composer, yaml.resolver.Resolver):  # type: ignore[no-redef, misc]
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
+    # implicit resolutions of plain text (``2024-01-01``, ``=``): harmless, we only
+    # ever read the source text
+    "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value",
 }
 MAX_SPEC_BYTES = 64 * 1024 * 1024
 
@@ -146,10 +192,16 @@ def _check_plain(root: yaml.Node, path: str) -> None:
             stack.extend(node.value)
 
 
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, max(position, 0)) + 1
+
+
 def parse_text(text: str, path: str) -> Node:
     """Compose YAML text into a checked root :class:`Node`."""
     if "\x00" in text:
-        raise SpecError("the file holds binary data (NUL bytes), not a YAML spec", path=path)
+        raise SpecError("the file holds binary data (NUL bytes), not a YAML spec; "
+                        "give a YAML text file", path=path,
+                        line=_line_at(text, text.index("\x00")))
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -157,11 +209,23 @@ def parse_text(text: str, path: str) -> Node:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
         raise SpecError(f"YAML syntax error: {problem}", path=path, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        char = exc.character
+        code = ord(char) if isinstance(char, str) else int(char)
+        raise SpecError(f"the file holds a character YAML does not allow "
+                        f"(#x{code:04x}: {exc.reason}); remove it", path=path,
+                        line=_line_at(text, exc.position)) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}".splitlines()[0], path=path) from None
+    except _DepthLimit as exc:
+        raise SpecError(f"lists/mappings nested more than {MAX_DEPTH} deep; a spec needs "
+                        "a few levels only", path=path, line=exc.line) from None
+    except RecursionError:  # the depth limit should come first; never crash though
+        raise SpecError("lists/mappings nested too deeply", path=path) from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
-        raise SpecError("the file is empty; a spec needs at least a 'model' key", path=path)
+        raise SpecError("the file is empty (or only comments); a spec needs at least a "
+                        "'model' key", path=path, line=1)
     if len(nodes) > 1:
         raise SpecError("the file holds several YAML documents; give one spec per file",
                         path=path, line=nodes[1].start_mark.line + 1)
@@ -186,6 +250,7 @@ def load_file(path: str | Path) -> Node:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"the file is not UTF-8 text (bad byte at offset {exc.start})",
-                        path=name) from None
+        line = data[:exc.start].count(b"\n") + 1
+        raise SpecError(f"the file is not UTF-8 text (bad byte at offset {exc.start}); "
+                        "save it as UTF-8", path=name, line=line) from None
     return parse_text(text, name)
