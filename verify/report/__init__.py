@@ -1,0 +1,1 @@
+"""Stage: report. Renderers that turn checked results into text and JSON."""
