@@ -18,7 +18,7 @@ from verify.errors import ExitCode, InternalError, SpecError
 from verify.outcome import Options, Outcome, error_outcome
 from verify.yamldoc import load_file
 
-SOLVERS = ("z3", "lp")
+SOLVERS = ("z3", "lp", "exact")
 
 
 def _parser() -> argparse.ArgumentParser:
