@@ -100,7 +100,8 @@ def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
         others = [h for h in steps if h != k]
         also = ""
         if count > 1:
-            shown = ", ".join(_where(spec, int(table.seq[h]), int(table.t[h])) for h in others)
+            shown = ", ".join(_where(spec, int(table.seq[h]), int(table.t[h])).replace(",", "")
+                              for h in others)
             also = f"; also {shown}" + (f", … ({count} steps in all)"
                                         if count > len(steps) else "")
         lines.append(f"{indent}  {r.multiplier} × [{_where(spec, r.sequence, r.t)}: "
