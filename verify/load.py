@@ -111,10 +111,7 @@ def _inputs(node: Node, base: Path) -> Series:
         return _file_inputs(node, base)
     if node.is_sequence:
         return _input_list(node)
-    digits = _digit_string(node, "input")
-    if digits.size and int(digits.max()) > 9:
-        _bad_digit(node, digits, 9)
-    return Series.from_ints(digits)
+    return Series.from_ints(_digit_string(node, "input"))
 
 
 def _outputs(node: Node, base: Path) -> np.ndarray:
@@ -124,7 +121,9 @@ def _outputs(node: Node, base: Path) -> np.ndarray:
         return _output_list(node)
     digits = _digit_string(node, "output")
     if digits.size and int(digits.max()) > 1:
-        _bad_digit(node, digits, 1)
+        i = int(np.flatnonzero(digits > 1)[0])
+        raise node.error(f"character {i + 1} of the output string is {int(digits[i])}; "
+                         "outputs are 0 or 1")
     return digits.astype(np.int8)
 
 
@@ -135,22 +134,24 @@ def _digit_string(node: Node, what: str) -> np.ndarray:
     if node.raw.tag == _BOOL:
         raise node.error(f"{what} is a boolean ({node.text()}); {_SEQUENCE_HINT}")
     text = node.text()
-    if not (text.isascii() and text.isdigit()):
+    digits = _ascii_digits(text)
+    if digits is None:
         text = "".join(text.split())
+        digits = _ascii_digits(text)
     if not text:
         raise node.error(f"{what} is empty; {_SEQUENCE_HINT}")
-    if not (text.isascii() and text.isdigit()):
+    if digits is None:
         raise node.error(f"{what} must be a sequence, not the single value {text[:40]!r}; "
                          f"{_SEQUENCE_HINT}")
-    # bytes below "0" wrap around to large values, so max() also catches them
-    return np.frombuffer(text.encode("ascii"), dtype=np.uint8) - np.uint8(48)
+    return digits
 
 
-def _bad_digit(node: Node, digits: np.ndarray, top: int) -> None:
-    i = int(np.flatnonzero(digits > top)[0])
-    allowed = "0 or 1" if top == 1 else "digits 0-9"
-    raise node.error(f"character {i + 1} of the digit string is {int(digits[i])}; a digit "
-                     f"string may hold {allowed} only")
+def _ascii_digits(text: str) -> np.ndarray | None:
+    if not text.isascii():  # O(1) in CPython
+        return None
+    # bytes below "0" wrap around to large values, so one max() finds any non-digit
+    digits = np.frombuffer(text.encode("ascii"), dtype=np.uint8) - np.uint8(48)
+    return digits if digits.size == 0 or int(digits.max()) <= 9 else None
 
 
 def _input_list(node: Node) -> Series:
@@ -261,6 +262,9 @@ def _file_inputs(node: Node, base: Path) -> Series:
         if arr.dtype == np.uint64 and arr.size and int(arr.max()) >= 2**63:
             return Series.from_fractions([Fraction(int(v)) for v in arr])
         return Series.from_ints(arr.astype(np.int64))
+    digits = _single_digit_file(full, fnode)
+    if digits is not None:
+        return Series.from_ints(digits)
     text, tokens = _read_tokens(full, fnode)
     try:
         return Series.from_texts(tokens)
@@ -278,6 +282,9 @@ def _file_outputs(node: Node, base: Path) -> np.ndarray:
             raise fnode.error(f"{full.name!r}: element {i + 1} is {arr[i]!r}; outputs "
                               "must be 0 or 1")
         return arr.astype(np.int8)
+    digits = _single_digit_file(full, fnode)
+    if digits is not None and (digits.size == 0 or int(digits.max()) <= 1):
+        return digits.astype(np.int8)
     text, tokens = _read_tokens(full, fnode)
     if not set(tokens) <= {"0", "1"}:
         i = next(i for i, t in enumerate(tokens) if t not in ("0", "1"))
@@ -287,22 +294,52 @@ def _file_outputs(node: Node, base: Path) -> np.ndarray:
             ).astype(np.int8)
 
 
-def _read_tokens(full: Path, fnode: Node) -> tuple[str, list[str]]:
-    """Numbers separated by commas and/or whitespace; an empty field is an error."""
+def _single_digit_file(full: Path, fnode: Node) -> np.ndarray | None:
+    """Fast path (milliseconds for 10**6 values) for files such as ``0,1,1,0`` or one
+    digit per line; None when the file holds anything else (the general reader decides)."""
+    data = _read_bytes(full, fnode)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    is_digit = (raw >= 48) & (raw <= 57)
+    is_sep = (raw == 44) | (raw == 32) | (raw == 10) | (raw == 13) | (raw == 9)
+    if not np.all(is_digit | is_sep) or np.any(is_digit[1:] & is_digit[:-1]):
+        return None
+    if _empty_field(data) is not None:
+        return None  # the general reader reports it
+    return raw[is_digit] - np.uint8(48)
+
+
+def _empty_field(data: bytes) -> int | None:
+    """Offset of a comma that opens or closes an empty field, if any."""
+    stripped = data.strip()
+    if stripped.startswith(b","):
+        return data.index(b",")
+    if stripped.endswith(b","):
+        return data.rindex(b",")
+    m = re.search(rb",[ \t\r\n]*,", data)  # \s* + \Z here would be quadratic-ish
+    return m.end() - 1 if m else None
+
+
+def _read_bytes(full: Path, fnode: Node) -> bytes:
     try:
-        data = full.read_bytes()
+        return full.read_bytes()
     except OSError as exc:
         raise fnode.error(f"cannot read {full.name!r}: {exc.strerror or exc}") from None
+
+
+def _read_tokens(full: Path, fnode: Node) -> tuple[str, list[str]]:
+    """Numbers separated by commas and/or whitespace; an empty field is an error."""
+    data = _read_bytes(full, fnode)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise fnode.error(f"{full.name!r} line {line} is not UTF-8 text; a data file "
                           "holds numbers separated by commas or whitespace") from None
-    empty = re.search(r"^\s*,|,\s*,|,\s*\Z", text)
-    if empty:
-        line = text.count("\n", 0, empty.end() - 1) + 1
-        raise fnode.error(f"{full.name!r} line {line}: empty field between commas")
+    empty = _empty_field(data)
+    if empty is not None:
+        line = data.count(b"\n", 0, empty) + 1
+        raise fnode.error(f"{full.name!r} line {line}: empty field (two commas with nothing "
+                          "between them, or a comma at the start or end)")
     return text, text.replace(",", " ").split()
 
 

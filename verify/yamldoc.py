@@ -47,10 +47,15 @@ class _Composer(yaml.composer.Composer):  # type: ignore[misc]
             self._depth -= 1
 
 
-if hasattr(yaml, "CParser"):  # libyaml's parser is much faster on long sequences
-    class _Loader(_Composer, yaml.CParser, yaml.resolver.Resolver):  # type: ignore[misc]
+try:  # libyaml's parser is much faster on long sequences
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    _CParser = None
+
+if _CParser is not None:
+    class _Loader(_Composer, _CParser, yaml.resolver.Resolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)
+            _CParser.__init__(self, stream)
             _Composer.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 else:  # pragma: no cover - depends on the PyYAML build
