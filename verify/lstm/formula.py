@@ -90,7 +90,7 @@ def close(got: Array, want: Array) -> bool:
 def to_json(a: Array) -> Any:
     """Nested lists of floats; inf/nan as strings so the JSON stays standard."""
     if a.ndim == 0:
-        v = float(a)
+        v = float(a) + 0.0  # no "-0.0"
         return v if np.isfinite(v) else str(v)
     return [to_json(row) for row in a]
 
@@ -217,7 +217,7 @@ class FormulaSpec:
 
 def _suggest(name: str, known: list[str]) -> str:
     close_names = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(close_names)}?" if close_names else ""
+    return f" (did you mean {' or '.join(close_names)}?)" if close_names else ""
 
 
 def _parse_entry(name: str, node: Node, known: list[str]) -> Entry:
@@ -229,7 +229,7 @@ def _parse_entry(name: str, node: Node, known: list[str]) -> Entry:
         raise node.error(f"cannot use this formula: {exc}") from None
     for used in sorted(formula.names):
         if used not in known:
-            raise node.error(f"unknown name {used!r}{_suggest(used, known)} Available names: "
+            raise node.error(f"unknown name {used!r}{_suggest(used, known)}. Available names: "
                              f"{_NAMES_HELP}" + ("" if len(known) == len(BASE_NAMES) else
                                                  ", and defined above: "
                                                  + ", ".join(known[len(BASE_NAMES):])))
@@ -256,7 +256,7 @@ def load_spec(root: Node) -> FormulaSpec:
     claims: list[Entry] = []
     for name, node in claim_node.items():
         if name not in TARGETS:
-            raise node.error(f"unknown target {name!r}{_suggest(name, list(TARGETS))} "
+            raise node.error(f"unknown target {name!r}{_suggest(name, list(TARGETS))}. "
                              f"Claimable targets: {', '.join(TARGETS)}")
         claims.append(_parse_entry(name, node, known))
     if not claims:
@@ -431,12 +431,16 @@ def _with_transposed_matrices(inst: Instance) -> dict[str, Array]:
     return env
 
 
-def _gate_swap(inst: Instance, swapped: set[str]) -> Substitute:
-    """Replace a define equal to dL/d(gate output) by dL/d(pre-activation) of that gate."""
+def _gate_swap(inst: Instance, swapped: list[set[str]]) -> Substitute:
+    """Replace a define equal to dL/d(gate output) by dL/d(pre-activation) of that gate;
+    note what was replaced in a new set per instance (the caller keeps what all share)."""
+    seen: set[str] = set()
+    swapped.append(seen)
+
     def substitute(name: str, value: Array) -> Array:
         for g in GATES:
             if close(value, inst.reference[_GATE_OUT[g]]):
-                swapped.add(f"{name} (= {_GATE_OUT[g]}, needs * {_DERIV[g]})")
+                seen.add(f"{name} (= {_GATE_OUT[g]}, needs * {_DERIV[g]})")
                 return inst.reference[f"dz_{g}"]
         return value
     return substitute
@@ -463,11 +467,13 @@ def find_hint(spec: FormulaSpec, entry: Entry, cex: Instance) -> str | None:
             lambda inst: evaluate_claim(spec, entry, _with_full_dc(inst)), target, probes):
         return ("forgot the path through h_t: the formula uses dc (arriving from c_{t+1} "
                 "only) where the full dL/dc_t = dc + dh*o*(1-tanh(c)**2) is needed")
-    swapped: set[str] = set()
+    swapped: list[set[str]] = []
     if _holds(lambda inst: evaluate_claim(spec, entry, inst.environment,
-                                          _gate_swap(inst, swapped)), target, probes) and swapped:
-        return ("gradient at the gate output used where the pre-activation gradient is "
-                    f"needed: {'; '.join(sorted(swapped))}")
+                                          _gate_swap(inst, swapped)), target, probes):
+        common = set.intersection(*swapped[1:])  # the random probes: no coincidences
+        if common:
+            return ("gradient at the gate output used where the pre-activation gradient is "
+                    f"needed: {'; '.join(sorted(common))}")
     if reads & set(_PARAMS) and _holds(
             lambda inst: evaluate_claim(spec, entry, _with_transposed_matrices(inst)),
             target, probes):
