@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import enum
 import itertools
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from verify.backend.certificate import is_certificate, is_witness, normalise
+from verify.backend.linalg import null_space
 from verify.system import LinearSystem, Row
+
+__all__ = ["is_certificate", "is_witness"]  # re-exported: the screening the solve stage uses
 
 
 class Verdict(enum.Enum):
@@ -70,71 +73,11 @@ class Result:
     note: str = ""
 
 
-# -- exact screening of backend answers ------------------------------------------------
+# -- exact screening and the smallest certificate ----------------------------------------
 
 def satisfies(row: Row, theta: tuple[Fraction, ...]) -> bool:
     value = sum((a * v for a, v in zip(row.coefficients, theta)), Fraction(0))
     return value > 0 if row.strict else value >= 0
-
-
-def is_witness(system: LinearSystem, theta: tuple[Fraction, ...] | None) -> bool:
-    return theta is not None and len(theta) == len(system.params) and all(
-        satisfies(r, theta) for r in system.rows)
-
-
-def is_certificate(system: LinearSystem, lam: tuple[Fraction, ...] | None) -> bool:
-    if lam is None or len(lam) != len(system.rows) or any(v < 0 for v in lam):
-        return False
-    if not any(v > 0 and r.strict for v, r in zip(lam, system.rows)):
-        return False
-    return all(sum((v * r.coefficients[j] for v, r in zip(lam, system.rows)), Fraction(0)) == 0
-               for j in range(len(system.params)))
-
-
-# -- smallest certificate ----------------------------------------------------------------
-
-def null_space(columns: list[tuple[Fraction, ...]]) -> list[list[Fraction]]:
-    """Basis of {lam : sum_i lam_i * columns[i] = 0}, exactly (Gauss-Jordan)."""
-    k = len(columns)
-    p = len(columns[0]) if columns else 0
-    m = [[columns[i][j] for i in range(k)] for j in range(p)]  # p x k
-    pivots: list[int] = []
-    r = 0
-    for c in range(k):
-        piv = next((i for i in range(r, p) if m[i][c] != 0), None)
-        if piv is None:
-            continue
-        m[r], m[piv] = m[piv], m[r]
-        inv = 1 / m[r][c]
-        m[r] = [v * inv for v in m[r]]
-        for i in range(p):
-            if i != r and m[i][c] != 0:
-                f = m[i][c]
-                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
-        pivots.append(c)
-        r += 1
-        if r == p:
-            break
-    basis = []
-    for free in (c for c in range(k) if c not in pivots):
-        vec = [Fraction(0)] * k
-        vec[free] = Fraction(1)
-        for i, pc in enumerate(pivots):
-            vec[pc] = -m[i][free]
-        basis.append(vec)
-    return basis
-
-
-def integral(vec: list[Fraction]) -> list[Fraction]:
-    """Scale a rational vector to coprime integers (same direction)."""
-    lcm = 1
-    for v in vec:
-        lcm = lcm * v.denominator // math.gcd(lcm, v.denominator)
-    ints = [int(v * lcm) for v in vec]
-    g = 0
-    for v in ints:
-        g = math.gcd(g, v)
-    return [Fraction(v // g) for v in ints] if g else [Fraction(0)] * len(vec)
 
 
 def smallest_certificate(system: LinearSystem, *, max_rows: int = 14
@@ -152,7 +95,8 @@ def smallest_certificate(system: LinearSystem, *, max_rows: int = 14
         for subset in itertools.combinations(range(len(rows)), size):
             if not any(rows[i].strict for i in subset):
                 continue
-            basis = null_space([rows[i].coefficients for i in subset])
+            basis = null_space([[rows[i].coefficients[j] for i in subset]
+                                for j in range(len(system.params))], size)
             if len(basis) != 1:
                 continue
             vec = basis[0]
@@ -161,7 +105,7 @@ def smallest_certificate(system: LinearSystem, *, max_rows: int = 14
             if not all(v > 0 for v in vec):
                 continue
             lam = [Fraction(0)] * len(rows)
-            for i, v in zip(subset, integral(vec)):
+            for i, v in zip(subset, normalise(vec)):
                 lam[i] = v
             return tuple(lam)
     return None

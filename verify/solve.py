@@ -17,8 +17,19 @@ from fractions import Fraction
 
 from verify import backend as backends
 from verify.reduce import Reduction
-from verify.result import (Certificate, CitedRow, Proof, Result, Split, Verdict, Witness,
-                           is_certificate, is_witness, satisfies, smallest_certificate)
+from verify.result import (
+    Certificate,
+    CitedRow,
+    Proof,
+    Result,
+    Split,
+    Verdict,
+    Witness,
+    is_certificate,
+    is_witness,
+    satisfies,
+    smallest_certificate,
+)
 from verify.system import BackendAnswer, LinearSystem, Row, Status
 
 
