@@ -17,6 +17,7 @@ import numpy as np
 
 from verify import checker
 from verify.errors import InternalError
+from verify.exact import to_float
 from verify.model import StepTable
 from verify.result import Result, Verdict
 from verify.solve import ask
@@ -141,7 +142,7 @@ def find_requirement(spec: RnnSpec, table: StepTable, ineq: Inequality) -> Requi
                            "it is stricter than what any step requires (> where steps "
                            "require >=)")
     mask = (table.s_prev == int(s)) & (table.y == y)
-    cands = np.flatnonzero(mask & (table.x_approx == checker.to_float(x)))
+    cands = np.flatnonzero(mask & (table.x_approx == to_float(x)))
     for k in cands:
         if table.x_exact(int(k)) == x:
             return Requirement(ineq, int(table.seq[k]), int(table.t[k]),

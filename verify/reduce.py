@@ -113,5 +113,5 @@ def same_row_steps(table: StepTable, k: int, s_prev: int | None = None,
         return [int(h) for h in hits[:limit]], int(len(hits))
     mask &= table.x_approx == table.x_approx[k]
     target = table.x_exact(k)
-    hits = [int(h) for h in np.flatnonzero(mask) if table.x_exact(int(h)) == target]
-    return hits[:limit], len(hits)
+    same = [int(h) for h in np.flatnonzero(mask) if table.x_exact(int(h)) == target]
+    return same[:limit], len(same)
