@@ -28,6 +28,7 @@ from verify.result import (
     is_certificate,
     is_witness,
     satisfies,
+    simplest_witness,
     smallest_certificate,
 )
 from verify.system import BackendAnswer, LinearSystem, Row, Status
@@ -117,7 +118,8 @@ class Solver:
             elif stuck is None:
                 stuck = j
         if stuck is None:
-            return self._witness(theta, choice)
+            full = self._system(choice).system
+            return self._witness(simplest_witness(full, theta), choice)
         cases: list[tuple[int, Proof]] = []
         for value in (0, 1):
             sub = self._prove({**assigned, stuck: value})

@@ -18,20 +18,26 @@ import yaml
 from verify.errors import SpecError
 
 MAX_DEPTH = 64  # specs nest 4 deep; libyaml's own composer segfaults near 10**5
+_NO_ALIASES = ("anchors and aliases (&name / *name) are not allowed in specs; "
+               "write the value out")
 
 
-class _DepthLimit(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
+class _Refused(Exception):
+    """Raised while composing; turned into a SpecError by :func:`parse_text`."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
         self.line = line
 
 
 class _Composer(yaml.composer.Composer):  # type: ignore[misc]
-    """PyYAML's composer with a nesting limit.
+    """PyYAML's composer with a nesting limit, refusing anchors and aliases.
 
     The C (libyaml) *composer* recurses in C and crashes the interpreter on
     ``[[[[...]]]]`` 10**5 deep; this Python composer over the C *parser*'s events is
-    as fast on long lists and stops at :data:`MAX_DEPTH`.
+    as fast on long lists and stops at :data:`MAX_DEPTH`. Anchors and aliases are
+    refused at their first event, before anything is shared ("billion laughs").
     """
 
     _depth = 0
@@ -39,8 +45,13 @@ class _Composer(yaml.composer.Composer):  # type: ignore[misc]
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         self._depth += 1
         try:
+            event = self.peek_event()
+            line = int(event.start_mark.line) + 1
             if self._depth > MAX_DEPTH:
-                raise _DepthLimit(int(self.peek_event().start_mark.line) + 1)
+                raise _Refused(f"lists/mappings nested more than {MAX_DEPTH} deep; a spec "
+                               "needs a few levels only", line)
+            if isinstance(event, yaml.events.AliasEvent) or getattr(event, "anchor", None):
+                raise _Refused(_NO_ALIASES, line)
             node: yaml.Node = super().compose_node(parent, index)
             return node
         finally:
@@ -178,23 +189,47 @@ def _key_line(mapping: yaml.MappingNode, name: str) -> int | None:
 
 
 def _check_plain(root: yaml.Node, path: str) -> None:
-    """Refuse tags and aliases anywhere in the tree (iteratively: no recursion limits)."""
+    """Refuse tags, aliases, duplicate and composite keys anywhere in the tree.
+
+    Iterative (no recursion limits). Keys are checked here too, not only in
+    :meth:`Node.items`, so that no mapping, even one a loader never walks, hides a
+    duplicate. Key paths are formatted only for mappings and errors: a list may hold
+    10**6 numbers.
+    """
     seen: set[int] = set()
-    stack = [root]
+    # (node, key path of its parent collection, index in it when a list element)
+    stack: list[tuple[yaml.Node, str, int | None]] = [(root, "", None)]
     while stack:
-        node = stack.pop()
+        node, parent, index = stack.pop()
         if id(node) in seen:
-            raise SpecError("anchors and aliases (&name / *name) are not allowed in specs; "
-                            "write the value out", path=path, line=node.start_mark.line + 1)
+            raise SpecError(_NO_ALIASES, path=path, line=node.start_mark.line + 1,
+                            key=_join(parent, index) or None)
         seen.add(id(node))
         if node.tag not in _PLAIN_TAGS:
-            raise SpecError(f"YAML tag {node.tag!r} is not allowed; specs hold plain values only",
-                            path=path, line=node.start_mark.line + 1)
+            raise SpecError(f"YAML tag {node.tag!r} is not allowed; specs hold plain values "
+                            "only", path=path, line=node.start_mark.line + 1,
+                            key=_join(parent, index) or None)
         if isinstance(node, yaml.MappingNode):
+            here = _join(parent, index)
+            names: set[str] = set()
             for k, v in node.value:
-                stack.extend((k, v))
+                if not isinstance(k, yaml.ScalarNode):
+                    raise SpecError("keys must be plain names", path=path,
+                                    line=k.start_mark.line + 1, key=here or None)
+                child = f"{here}.{k.value}" if here else str(k.value)
+                if k.value in names:
+                    raise SpecError(f"duplicate key {k.value!r}: give each key once",
+                                    path=path, line=k.start_mark.line + 1, key=child)
+                names.add(k.value)
+                stack.append((k, here, None))
+                stack.append((v, child, None))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            here = _join(parent, index)
+            stack.extend((v, here, i) for i, v in enumerate(node.value))
+
+
+def _join(parent: str, index: int | None) -> str:
+    return parent if index is None else f"{parent}[{index}]"
 
 
 def _line_at(text: str, position: int) -> int:
@@ -222,9 +257,8 @@ def parse_text(text: str, path: str) -> Node:
                         line=_line_at(text, exc.position)) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}".splitlines()[0], path=path) from None
-    except _DepthLimit as exc:
-        raise SpecError(f"lists/mappings nested more than {MAX_DEPTH} deep; a spec needs "
-                        "a few levels only", path=path, line=exc.line) from None
+    except _Refused as exc:
+        raise SpecError(exc.message, path=path, line=exc.line) from None
     except RecursionError:  # the depth limit should come first; never crash though
         raise SpecError("lists/mappings nested too deeply", path=path) from None
     nodes = [n for n in nodes if n is not None]

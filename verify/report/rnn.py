@@ -139,6 +139,12 @@ def _conflict_text(spec: RnnSpec, table: StepTable, result: Result) -> list[str]
             "weights can do both."]
 
 
+def _short(q: Fraction) -> str:
+    """Exact when short; a float approximation (marked ≈) in the illustrative table."""
+    text = str(q)
+    return text if len(text) <= 9 else f"≈{float(q):.5g}"
+
+
 def _step_table(spec: RnnSpec, table: StepTable, result: Result) -> list[str]:
     assert result.witness is not None
     w = result.witness.values
@@ -156,7 +162,7 @@ def _step_table(spec: RnnSpec, table: StepTable, result: Result) -> list[str]:
         z = w["w1"] * x + w["w2"] * sp + w["b"]
         s = int(z > 0) if spec.step is StepKind.STRICT else int(z >= 0)
         lead = f"   {j:>3}" if len(spec.sequences) > 1 else ""
-        rows.append(f"{lead}  {int(table.t[k]):>4}  {str(x):>8}  {sp:>7}  {str(z):>9}  "
+        rows.append(f"{lead}  {int(table.t[k]):>4}  {_short(x):>8}  {sp:>7}  {_short(z):>9}  "
                     f"{s:>3}  {int(table.y[k]):>4}")
         shown += 1
     if len(table) > shown:
