@@ -35,8 +35,8 @@ def seq_grads(case: SequenceCase, dhs: Array, dh_T: Array | None = None,
 @given(cell_cases(), st.floats(-3, 3), st.floats(-3, 3))
 def test_cell_backward_is_linear_in_upstream_gradient(case: CellCase, a: float, b: float) -> None:
     rng = np.random.default_rng(0)
-    dh2, dc2 = rng.normal(size=case.dh.shape), rng.normal(size=case.dc.shape)
-    combined = cell_grads(case, a * case.dh + b * dh2, a * case.dc + b * dc2)
+    dh2, dc2 = np.asarray(rng.normal(size=case.dh.shape)), np.asarray(rng.normal(size=case.dc.shape))
+    combined = cell_grads(case, np.asarray(a * case.dh + b * dh2), np.asarray(a * case.dc + b * dc2))
     g1, g2 = cell_grads(case, case.dh, case.dc), cell_grads(case, dh2, dc2)
     expected = {k: a * g1[k] + b * g2[k] for k in g1}
     assert_gradients_match(combined, expected, rtol=1e-9, atol=1e-11, context="linearity")
@@ -46,8 +46,8 @@ def test_cell_backward_is_linear_in_upstream_gradient(case: CellCase, a: float, 
 @given(sequence_cases(), st.floats(-3, 3))
 def test_bptt_is_linear_in_upstream_gradient(case: SequenceCase, a: float) -> None:
     rng = np.random.default_rng(1)
-    dhs2 = rng.normal(size=case.dhs.shape)
-    combined = seq_grads(case, a * case.dhs + dhs2)
+    dhs2 = np.asarray(rng.normal(size=case.dhs.shape))
+    combined = seq_grads(case, np.asarray(a * case.dhs + dhs2))
     g1, g2 = seq_grads(case, case.dhs), seq_grads(case, dhs2)
     expected = {k: a * g1[k] + g2[k] for k in g1}
     assert_gradients_match(combined, expected, rtol=1e-9, atol=1e-11, context="linearity")
@@ -74,7 +74,7 @@ def test_batch_gradient_is_sum_of_per_example_gradients(case: CellCase) -> None:
         for k in range(case.x.shape[0])]
     expected = {name: (np.stack([g[name] for g in per_example])
                        if name in ("x", "h_prev", "c_prev")
-                       else sum(g[name] for g in per_example))
+                       else np.sum([g[name] for g in per_example], axis=0))
                 for name in batch}
     assert_gradients_match(batch, expected, rtol=1e-12, atol=1e-14, context="batch sum")
 
@@ -89,7 +89,7 @@ def test_sequence_batch_gradient_is_sum_over_examples(case: SequenceCase) -> Non
     expected = {"xs": np.concatenate([p["xs"] for p in parts], axis=1),
                 "h0": np.concatenate([p["h0"] for p in parts]),
                 "c0": np.concatenate([p["c0"] for p in parts]),
-                **{n: sum(p[n] for p in parts) for n in case.params.flat()}}
+                **{n: np.sum([p[n] for p in parts], axis=0) for n in case.params.flat()}}
     assert_gradients_match(full, expected, rtol=1e-11, atol=1e-13, context="batch sum")
 
 
@@ -135,8 +135,8 @@ def test_same_call_twice_gives_identical_results(case: SequenceCase) -> None:
 def test_dtype_is_preserved(dtype: type) -> None:
     rng = np.random.default_rng(5)
     params = LSTMParams.random(3, 2, rng=rng, dtype=dtype)
-    xs = rng.normal(size=(4, 2, 3)).astype(dtype)
-    h0 = np.zeros((2, 2), dtype)
+    xs: Array = rng.normal(size=(4, 2, 3)).astype(dtype)
+    h0: Array = np.zeros((2, 2), dtype)
     hs, (h_T, c_T), cache = sequence_forward(xs, h0, h0, params)
     grads = sequence_backward(np.ones_like(hs), cache)
     _, _, cell_cache = cell_forward(xs[0], h0, h0, params)
@@ -182,7 +182,7 @@ def test_bad_shapes_are_rejected_with_the_argument_name() -> None:
 def test_params_round_trips_and_random_bounds() -> None:
     rng = np.random.default_rng(9)
     params = LSTMParams.random(5, 3, rng=rng)
-    assert (params.input_size, params.hidden_size, params.dtype) == (5, 3, np.float64)
+    assert (params.input_size, params.hidden_size, params.dtype) == (5, 3, np.dtype(np.float64))
     assert all(np.abs(v).max() <= 1 / np.sqrt(3) for v in params.flat().values())
     again = LSTMParams.from_stacked(*params.stacked())
     for name, value in params.flat().items():
