@@ -32,30 +32,38 @@ class _Refused(Exception):
 
 
 class _Composer(yaml.composer.Composer):  # type: ignore[misc]
-    """PyYAML's composer with a nesting limit, refusing anchors and aliases.
+    """PyYAML's composer with a nesting limit, refusing anchored lists and mappings.
 
     The C (libyaml) *composer* recurses in C and crashes the interpreter on
     ``[[[[...]]]]`` 10**5 deep; this Python composer over the C *parser*'s events is
-    as fast on long lists and stops at :data:`MAX_DEPTH`. Anchors and aliases are
-    refused at their first event, before anything is shared ("billion laughs").
+    nearly as fast on long lists and stops at :data:`MAX_DEPTH`. Only collections are
+    intercepted (a list may hold 10**6 scalars); an alias of an anchored scalar is
+    caught by :func:`_check_plain`, which sees the same node twice. Nothing is ever
+    copied, so alias bombs cost nothing before they are refused.
     """
 
     _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def _enter(self, anchor: str | None) -> None:
+        line = int(self.peek_event().start_mark.line) + 1
+        if anchor is not None:
+            raise _Refused(_NO_ALIASES, line)
         self._depth += 1
-        try:
-            event = self.peek_event()
-            line = int(event.start_mark.line) + 1
-            if self._depth > MAX_DEPTH:
-                raise _Refused(f"lists/mappings nested more than {MAX_DEPTH} deep; a spec "
-                               "needs a few levels only", line)
-            if isinstance(event, yaml.events.AliasEvent) or getattr(event, "anchor", None):
-                raise _Refused(_NO_ALIASES, line)
-            node: yaml.Node = super().compose_node(parent, index)
-            return node
-        finally:
-            self._depth -= 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(f"lists/mappings nested more than {MAX_DEPTH} deep; a spec needs "
+                           "a few levels only", line)
+
+    def compose_sequence_node(self, anchor: str | None) -> yaml.Node:
+        self._enter(anchor)
+        node: yaml.Node = super().compose_sequence_node(anchor)
+        self._depth -= 1
+        return node
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.Node:
+        self._enter(anchor)
+        node: yaml.Node = super().compose_mapping_node(anchor)
+        self._depth -= 1
+        return node
 
 
 try:  # libyaml's parser is much faster on long sequences
@@ -225,7 +233,15 @@ def _check_plain(root: yaml.Node, path: str) -> None:
                 stack.append((v, child, None))
         elif isinstance(node, yaml.SequenceNode):
             here = _join(parent, index)
-            stack.extend((v, here, i) for i, v in enumerate(node.value))
+            for i, v in enumerate(node.value):
+                if v.__class__ is not yaml.ScalarNode:
+                    stack.append((v, here, i))
+                    continue
+                # the common case, inline: a list of 10**6 numbers
+                if v.tag not in _PLAIN_TAGS or id(v) in seen:
+                    stack.append((v, here, i))  # reported by the checks above
+                    continue
+                seen.add(id(v))
 
 
 def _join(parent: str, index: int | None) -> str:
@@ -248,6 +264,8 @@ def parse_text(text: str, path: str) -> Node:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
+        if "undefined alias" in problem:  # its anchor was refused or never given
+            raise SpecError(_NO_ALIASES, path=path, line=line) from None
         raise SpecError(f"YAML syntax error: {problem}", path=path, line=line) from None
     except yaml.reader.ReaderError as exc:
         char = exc.character
