@@ -47,7 +47,8 @@ def _target_lines(name: str, result: dict[str, Any], width: int) -> list[str]:
     if cex:
         lines.append(f"{pad}counterexample: input size D={cex['input_size']}, "
                      f"hidden size H={cex['hidden_size']}"
-                     + (f" (formula on line {result['line']})" if result.get("line") else ""))
+                     + (f" (formula on line {result['line']}; every drawn input is in "
+                        "--format json)" if result.get("line") else ""))
         values = [f"{n} = {array_text(v)}" for n, v in cex.get("values", {}).items()]
         for k in range(0, len(values), 3):
             lines.append(pad + "  " + "   ".join(values[k:k + 3]))
