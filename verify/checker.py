@@ -99,6 +99,8 @@ def first_failure(spec: RnnSpec, values: Mapping[str, Fraction],
 
 def _compare(inputs: Any, idx: np.ndarray, tau: Fraction) -> np.ndarray:
     """sign(x_i - tau) for i in idx, exactly: float where it decides, Fraction on ties."""
+    if getattr(inputs, "ints", None) is not None:
+        return _compare_ints(np.asarray(inputs.ints, dtype=np.int64)[idx], tau)
     approx = inputs.approx[idx]
     ft = to_float(tau)
     cmp = np.sign(approx - ft).astype(np.int8) if np.isfinite(ft) else np.full(
@@ -108,6 +110,26 @@ def _compare(inputs: Any, idx: np.ndarray, tau: Fraction) -> np.ndarray:
         x = inputs.exact(int(idx[pos]))
         cmp[pos] = (x > tau) - (x < tau)
     return cmp
+
+
+def _compare_ints(x: np.ndarray, tau: Fraction) -> np.ndarray:
+    """sign(x_i - tau) for integers x_i, exactly and vectorised.
+
+    Integer inputs (binary strings) tie with an integral tau at most steps, and a
+    Fraction per tie cost seconds at 10**6 steps. For an integer x, ``x > tau`` iff
+    ``x > floor(tau)``, and ``x == tau`` only if tau is an integer, so two integer
+    comparisons decide every step.
+    """
+    floor = tau.numerator // tau.denominator  # exact Python int
+    if not len(x) or floor < int(x.min()):  # every x >= floor + 1 > tau
+        return np.ones(len(x), dtype=np.int8)
+    if floor > int(x.max()):  # every x < floor <= tau
+        return np.full(len(x), -1, dtype=np.int8)
+    f = np.int64(floor)  # within [min x, max x]: fits
+    above = x > f
+    if tau.denominator != 1:  # x <= floor < tau
+        return np.where(above, 1, -1).astype(np.int8)
+    return above.astype(np.int8) - (x < f).astype(np.int8)
 
 
 def check_witness(spec: RnnSpec, values: Mapping[str, Fraction], s0: Sequence[int]) -> None:
