@@ -427,11 +427,11 @@ def _witness(node: Node, n_sequences: int) -> tuple[dict[str, Fraction], tuple[i
 
 
 def _witness_s0(node: Node) -> int:
-    s0 = _s0(node) if node.is_scalar and node.text().strip() != "free" else -1
-    if s0 not in (0, 1):
-        raise node.error("a witness fixes s0 to 0 or 1 (leave it out to let the spec's "
+    text = node.text().strip() if node.is_scalar and node.raw.tag != _BOOL else None
+    if text not in ("0", "1"):
+        raise node.error("a witness fixes s0 to 0 or 1 (leave s0 out to let the spec's "
                          "s0 stand)")
-    return int(s0)
+    return int(text)
 
 
 def _because(node: Node) -> tuple[Inequality, ...]:

@@ -1,0 +1,268 @@
+"""Loading step-RNN specs: the accepted forms, exact values, and every refusal."""
+
+from __future__ import annotations
+
+import os
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verify.errors import SpecError
+from verify.load import load_rnn_path, load_rnn_spec
+from verify.spec import RnnSpec, StepKind
+from verify.yamldoc import parse_text
+
+DATA = Path(__file__).parent / "data" / "load"
+F = Fraction
+
+
+def load_text(text: str, directory: Path | None = None) -> RnnSpec:
+    path = str((directory or Path("/nonexistent")) / "spec.yaml")
+    return load_rnn_spec(parse_text(text, path))
+
+
+def load_error(text: str, directory: Path | None = None) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        load_text(text, directory)
+    err = info.value
+    assert err.path is not None and err.path.endswith("spec.yaml")
+    return err
+
+
+# -- accepted specs ---------------------------------------------------------------------------
+
+def test_seed_q1a() -> None:
+    spec = load_rnn_path(str(DATA / "q1a.yaml"))
+    assert spec.name == "Q1(a)" and spec.model == "step-rnn" and spec.step is StepKind.STRICT
+    (seq,) = spec.sequences
+    assert seq.inputs.exact_all() == [0, 0, 0, 1, 0, 1, 0]
+    assert seq.outputs.tolist() == [0, 0, 0, 1, 1, 1, 1] and seq.outputs.dtype == np.int8
+    assert seq.s0 == 0 and seq.line == 6
+    assert spec.claim is not None and spec.claim.realizable is True
+    assert spec.claim.witness == {"w1": F(1), "w2": F(2), "b": F(-1)}
+    assert spec.claim.witness_s0 is None and spec.claim.because is None
+    assert spec.claim.line == 9
+
+
+def test_seed_q1b_digit_strings_and_because() -> None:
+    spec = load_rnn_path(str(DATA / "q1b.yaml"))
+    (seq,) = spec.sequences
+    assert seq.inputs.exact_all() == [0, 0, 0, 1, 0, 0, 1, 0]
+    assert seq.outputs.tolist() == [1, 1, 1, 0, 0, 0, 1, 1]
+    claim = spec.claim
+    assert claim is not None and claim.realizable is False and claim.because is not None
+    first, second = claim.because
+    assert first.coefficients == {"w1": 1, "w2": 1, "b": 1} and first.relation == "<="
+    assert second.coefficients == {"w1": 1, "w2": 0, "b": 1} and second.relation == ">"
+    assert (first.line, second.line) == (8, 9)
+
+
+def test_files_sequences_and_exact_numbers() -> None:
+    spec = load_rnn_path(str(DATA / "files.yaml"))
+    assert spec.step is StepKind.NONSTRICT
+    first, second = spec.sequences
+    assert first.inputs.exact_all() == [F(1, 2), F(1, 3), F(-2), F(7, 10)]
+    assert first.outputs.tolist() == [1, 0, 1, 1]
+    assert first.s0 is None and second.s0 == 1  # top-level free, overridden per sequence
+    assert second.inputs.exact_all() == [F(1, 10), F(1, 3), F(10) ** 400, F(-5, 2)]
+    assert second.inputs.approx[2] == np.inf  # the float shadow saturates; exact does not
+    claim = spec.claim
+    assert claim is not None
+    assert claim.witness == {"w1": F(1, 2), "w2": F(-3, 4), "b": F(3, 100)}
+    assert claim.witness_s0 == (0, 1)
+
+
+def test_defaults_and_options() -> None:
+    spec = load_text("model: step-rnn\ninput: [1]\noutput: [1]\n")
+    assert spec.step is StepKind.STRICT and spec.claim is None
+    assert spec.sequences[0].s0 == 0 and spec.name is None
+    spec = load_text("model: step-rnn\ns0: 1\ninput: [1]\noutput: [1]\n"
+                     "claim: {realizable: true, witness: {w1: 0, w2: 1, b: 0, s0: 1}}\n")
+    assert spec.sequences[0].s0 == 1
+    assert spec.claim is not None and spec.claim.witness_s0 == (1,)
+    spec = load_text("model: step-rnn\ninput: [1]\noutput: [1]\nclaim: {realizable: false}\n")
+    assert spec.claim is not None and spec.claim.realizable is False
+    assert spec.claim.because is None and spec.claim.witness is None
+
+
+def test_digit_string_forms() -> None:
+    spec = load_text('model: step-rnn\ninput: "0901 23"\noutput: >-\n  0101\n  10\n')
+    seq = spec.sequences[0]
+    assert seq.inputs.exact_all() == [0, 9, 0, 1, 2, 3]
+    assert seq.outputs.tolist() == [0, 1, 0, 1, 1, 0]
+    spec = load_text("model: step-rnn\ninput: 0001\noutput: 0011\n")  # unquoted works too
+    assert spec.sequences[0].outputs.tolist() == [0, 0, 1, 1]
+
+
+def test_numpy_files(tmp_path: Path) -> None:
+    np.save(tmp_path / "f.npy", np.array([0.1, 2.0, -0.5]))
+    np.save(tmp_path / "i.npy", np.array([3, -4, 5], dtype=np.int16))
+    np.save(tmp_path / "b.npy", np.array([True, False, True]))
+    np.save(tmp_path / "o.npy", np.array([1.0, 0.0, 1.0], dtype=np.float32))
+    spec = load_text("model: step-rnn\nsequences:\n"
+                     "  - {input: {file: f.npy}, output: {file: b.npy}}\n"
+                     "  - {input: {file: i.npy}, output: {file: o.npy}}\n"
+                     f"  - {{input: {{file: {tmp_path / 'b.npy'}}}, output: [1, 1, 0]}}\n",
+                     tmp_path)
+    a, b, c = spec.sequences
+    assert a.inputs.exact(0) == F(0.1)  # the binary double, exactly, not 1/10
+    assert a.outputs.tolist() == [1, 0, 1] and b.outputs.tolist() == [1, 0, 1]
+    assert b.inputs.exact_all() == [3, -4, 5]
+    assert c.inputs.exact_all() == [1, 0, 1]  # absolute paths are allowed
+
+
+def test_million_step_digit_string_is_fast(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    xs = "".join(map(str, rng.integers(0, 10, 10**6)))
+    ys = "".join(map(str, rng.integers(0, 2, 10**6)))
+    spec_path = tmp_path / "long.yaml"
+    spec_path.write_text(f'model: step-rnn\ninput: "{xs}"\noutput: "{ys}"\n')
+    np.savetxt(tmp_path / "y.csv", rng.integers(0, 2, 10**6)[None, :], fmt="%d", delimiter=",")
+    (tmp_path / "files.yaml").write_text("model: step-rnn\ninput: {file: y.csv}\n"
+                                         "output: {file: y.csv}\n")
+    start = time.perf_counter()
+    spec = load_rnn_path(str(spec_path))
+    files = load_rnn_path(str(tmp_path / "files.yaml"))
+    elapsed = time.perf_counter() - start
+    seq = spec.sequences[0]
+    assert len(seq.inputs) == 10**6 and seq.inputs.exact(5) == int(xs[5])
+    assert seq.outputs[-1] == int(ys[-1]) and len(files.sequences[0].outputs) == 10**6
+    assert elapsed < 1.0, elapsed  # ~50 ms on an idle machine: numpy, not Python lists
+
+
+# -- refusals ---------------------------------------------------------------------------------
+
+HEAD = "model: step-rnn\n"
+SEQ = "input: [0, 1]\noutput: [0, 1]\n"
+
+
+@pytest.mark.parametrize(("text", "line", "key", "needle"), [
+    (HEAD + SEQ + "inptu: [1]\n", 4, "inptu", "unknown key 'inptu'"),
+    (HEAD + "sequences:\n  - {input: [1], output: [1], s1: 0}\n", 3, "sequences[0].s1",
+     "unknown key 's1'"),
+    (HEAD + SEQ + "claim:\n  realizable: true\n  proof: x\n", 6, "claim.proof", "unknown key"),
+    (HEAD + SEQ + "claim:\n  witness: {w1: 1, w2: 1, b: 1, w3: 0}\n", 5, "claim.witness.w3",
+     "unknown key 'w3'"),
+    (HEAD + SEQ + "sequences: []\n", 2, "input", "not both"),
+    (HEAD + "name: x\n", 1, "input", "missing required key 'input'"),
+    (HEAD + "input: [1]\n", 1, "output", "missing required key 'output'"),
+    ("input: [1]\noutput: [1]\n", 1, "model", "missing required key 'model'"),
+    (HEAD + "sequences: []\n", 2, "sequences", "sequences is empty"),
+    (HEAD + "input: [0, 1, 0]\noutput: [0, 1]\n", 3, "output", "has 2 values but input has 3"),
+    (HEAD + "input: []\noutput: []\n", 2, "input", "input sequence is empty"),
+    (HEAD + "input: ''\noutput: ''\n", 2, "input", "input is empty"),
+    (HEAD + "input:\noutput: [1]\n", 2, "input", "input is empty"),
+    (HEAD + "input: [0, 1]\noutput: [0, 2]\n", 3, "output[1]", "outputs must be 0 or 1"),
+    (HEAD + "input: [0, 1]\noutput: [0, 1.0]\n", 3, "output[1]", "outputs must be 0 or 1"),
+    (HEAD + "input: [0, 1]\noutput: [true, false]\n", 3, "output[0]", "not true"),
+    (HEAD + "input: [0, 1]\noutput: '0120'\n", 3, "output", "character 3"),
+    (HEAD + "input: [0, 1]\noutput: '01a'\n", 3, "output", "must be a sequence"),
+    (HEAD + "input: [0, .nan]\noutput: [0, 1]\n", 2, "input[1]", "not a finite number"),
+    (HEAD + "input: [.inf, 0]\noutput: [0, 1]\n", 2, "input[0]", "not a finite number"),
+    (HEAD + "input: [0, 'nan']\noutput: [0, 1]\n", 2, "input[1]", "not a finite number"),
+    (HEAD + "input:\n  - 0\n  - -inf\noutput: [0, 1]\n", 4, "input[1]", "not a finite"),
+    (HEAD + "input: [0, true]\noutput: [0, 1]\n", 2, "input[1]", "boolean true"),
+    (HEAD + "input: [0, ~]\noutput: [0, 1]\n", 2, "input[1]", "found nothing"),
+    (HEAD + "input: [0, [1, 2]]\noutput: [0, 1]\n", 2, "input[1]", "nested lists"),
+    (HEAD + "input: [0, 0x1F]\noutput: [0, 1]\n", 2, "input[1]", "not a number"),
+    (HEAD + "input: 1.5\noutput: [1]\n", 2, "input", "must be a sequence"),
+    (HEAD + "input: true\noutput: [1]\n", 2, "input", "boolean"),
+    (HEAD + "s0: 2\n" + SEQ, 2, "s0", "s0 must be 0, 1 or free"),
+    (HEAD + "s0: true\n" + SEQ, 2, "s0", "s0 must be 0, 1 or free"),
+    (HEAD + "s0: [0]\n" + SEQ, 2, "s0", "s0 must be 0, 1 or free"),
+    (HEAD + "sequences:\n  - input: [1]\n    output: [1]\n    s0: 0.5\n", 5, "sequences[0].s0",
+     "s0 must be 0, 1 or free"),
+    (HEAD + "step: lenient\n" + SEQ, 2, "step", "step must be strict"),
+    ("model: lstm-cell\n" + SEQ, 1, "model", "step-rnn"),
+    (HEAD + "name: [1]\n" + SEQ, 2, "name", "single value"),
+    (HEAD + SEQ + "claim: {realizable: yes}\n", 4, "claim.realizable", "true or false"),
+    (HEAD + SEQ + "claim: {realizable: 'true'}\n", 4, "claim.realizable", "true or false"),
+    (HEAD + SEQ + "claim:\n", 4, "claim", "claim is empty"),
+    (HEAD + SEQ + "claim: {}\n", 4, "claim.realizable", "needs 'realizable"),
+    (HEAD + SEQ + "claim:\n  realizable: false\n  witness: {w1: 1, w2: 1, b: 1}\n", 6,
+     "claim.witness", "drop one of them"),
+    (HEAD + SEQ + "claim:\n  realizable: true\n  because: ['b > 0']\n", 6, "claim.because",
+     "drop one of them"),
+    (HEAD + SEQ + "claim:\n  witness: {w1: 1, w2: 1}\n", 5, "claim.witness.b",
+     "missing required key 'b'"),
+    (HEAD + SEQ + "claim:\n  witness: {w1: true, w2: 1, b: 0}\n", 5, "claim.witness.w1",
+     "boolean"),
+    (HEAD + SEQ + "claim:\n  witness: {w1: .nan, w2: 1, b: 0}\n", 5, "claim.witness.w1",
+     "not a finite number"),
+    (HEAD + SEQ + "claim:\n  witness: {w1: 1, w2: 1, b: 0, s0: 2}\n", 5, "claim.witness.s0",
+     "0 or 1"),
+    (HEAD + SEQ + "claim:\n  witness: {w1: 1, w2: 1, b: 0, s0: [0, 1]}\n", 5,
+     "claim.witness.s0", "2 values for 1 sequences"),
+    (HEAD + SEQ + "claim:\n  because:\n    - b > 0\n    - w1*w2 > 0\n", 7, "claim.because[1]",
+     "non-linear"),
+    (HEAD + SEQ + "claim:\n  because: []\n", 5, "claim.because", "because is empty"),
+])
+def test_refusals(text: str, line: int, key: str, needle: str) -> None:
+    err = load_error(text)
+    assert needle in err.message, err.message
+    assert (err.line, err.key) == (line, key), str(err)
+
+
+class _Evil:
+    """Pickles to a call of os.system: loading it with pickle would run the command."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (self.command,)
+
+
+def _write_data_files(d: Path) -> Path:
+    np.save(d / "two_d.npy", np.zeros((2, 3)))
+    np.save(d / "complex.npy", np.array([1 + 2j]))
+    np.save(d / "nan.npy", np.array([0.5, np.nan]))
+    np.save(d / "twos.npy", np.array([0, 2, 1]))
+    np.save(d / "empty.npy", np.zeros(0))
+    marker = d / "pwned"
+    np.save(d / "evil.npy", np.array([_Evil(f"touch {marker}")], dtype=object),
+            allow_pickle=True)
+    (d / "fake.npy").write_bytes(b"definitely not numpy")
+    (d / "junk.csv").write_text("1, 2\n3, x4\n")
+    (d / "gap.csv").write_text("1, 2,\n3,, 4\n")
+    (d / "twos.txt").write_text("0\n1\n2\n")
+    (d / "latin.csv").write_bytes(b"1\n\xe9\n")
+    (d / "data.bin").write_text("1")
+    (d / "folder.csv").mkdir()
+    return marker
+
+
+@pytest.mark.parametrize(("where", "value", "needle"), [
+    ("input", "missing.npy", "does not exist"),
+    ("input", "folder.csv", "not a regular file"),
+    ("input", "data.bin", "use .npy, .csv or .txt"),
+    ("input", "two_d.npy", "1-D"),
+    ("input", "complex.npy", "complex128"),
+    ("input", "nan.npy", "NaN"),
+    ("input", "evil.npy", "cannot read"),
+    ("input", "fake.npy", "cannot read"),
+    ("input", "junk.csv", "line 2"),
+    ("input", "gap.csv", "line 2: empty field"),
+    ("input", "latin.csv", "line 2 is not UTF-8"),
+    ("output", "twos.npy", "element 2"),
+    ("output", "twos.txt", "line 3"),
+    ("input", "empty.npy", "input sequence is empty"),
+])
+def test_data_file_refusals(tmp_path: Path, where: str, value: str, needle: str) -> None:
+    marker = _write_data_files(tmp_path)
+    other = "output" if where == "input" else "input"
+    text = f"{HEAD}{where}: {{file: {value}}}\n{other}: [0, 1, 1]\n"
+    err = load_error(text, tmp_path)
+    assert needle in err.message, err.message
+    assert err.line == 2
+    if needle != "input sequence is empty":
+        assert err.key == f"{where}.file" and value in str(err)
+    assert not marker.exists()  # the pickled os.system call never ran
+
+
+def test_data_file_key_refusals(tmp_path: Path) -> None:
+    err = load_error(HEAD + "input: {path: x.csv}\noutput: [1]\n", tmp_path)
+    assert "unknown key 'path'" in err.message and err.key == "input.path"
