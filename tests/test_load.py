@@ -266,3 +266,75 @@ def test_data_file_refusals(tmp_path: Path, where: str, value: str, needle: str)
 def test_data_file_key_refusals(tmp_path: Path) -> None:
     err = load_error(HEAD + "input: {path: x.csv}\noutput: [1]\n", tmp_path)
     assert "unknown key 'path'" in err.message and err.key == "input.path"
+
+
+# -- through the command line: exit 2, file and line named, no traceback ------------------------
+
+_BOMB = "".join([f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" if i else
+                 "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" for i in range(10)])
+
+CLI_CASES: list[tuple[str, bytes, int]] = [
+    ("syntax", b"model: step-rnn\ninput: [0, 1\noutput: [0, 1]\n", 3),
+    ("unknown_key", b"model: step-rnn\ninput: [0]\noutput: [0]\nclaims: {}\n", 4),
+    ("seq_unknown_key", b"model: step-rnn\nsequences:\n  - {input: [0], ouput: [0]}\n", 3),
+    ("tag", b"model: step-rnn\ninput: !!python/object/apply:os.system ['touch PWNED']\n", 2),
+    ("bomb", _BOMB.encode(), 1),  # the first anchor is refused before any alias is used
+    ("nul", b"model: step-rnn\ninput: [0]\x00\n", 2),
+    ("latin1", b"model: step-rnn\n\nname: caf\xe9\n", 3),
+    ("junk", bytes(range(256)) * 4, 2),  # the first non-UTF-8 byte follows one newline
+    ("control", b"model: step-rnn\n\x1b[31mred\n", 2),
+    ("top_list", b"- model: step-rnn\n", 1),
+    ("duplicate", b"model: step-rnn\ninput: [0]\noutput: [0]\noutput: [1]\n", 4),
+    ("bool_number", b"model: step-rnn\ninput: [0, false]\noutput: [0, 1]\n", 2),
+    ("nested", b"model: step-rnn\ninput: [[0, 1]]\noutput: [0]\n", 2),
+    ("empty", b"", 1),
+    ("two_docs", b"model: step-rnn\n---\nmodel: step-rnn\n", 3),
+    ("unknown_model", b"model: gru\ninput: [0]\noutput: [0]\n", 1),
+    ("lengths", b"model: step-rnn\ninput: [0, 1]\noutput: [0]\n", 3),
+    ("s0", b"model: step-rnn\ns0: maybe\ninput: [0]\noutput: [0]\n", 2),
+    ("nan", b"model: step-rnn\ninput: [.NaN]\noutput: [0]\n", 2),
+    ("inf_text", b"model: step-rnn\ninput: ['inf']\noutput: [0]\n", 2),
+    ("outputs", b"model: step-rnn\ninput: [0]\noutput: [0.5]\n", 3),
+    ("deep", b"model: step-rnn\ninput: " + b"[" * 50_000 + b"]" * 50_000 + b"\n", 2),
+    ("because", b"model: step-rnn\ninput: [0]\noutput: [0]\nclaim:\n  because: ['2b > 0']\n",
+     5),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "line"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
+def test_cli_reports_spec_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch, name: str, content: bytes,
+                                 line: int) -> None:
+    from verify.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the tag case would create ./PWNED if it ever ran
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(content)
+    assert main(["check", str(path)]) == 2
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert f"{path}:{line}" in text, text
+    assert "Traceback" not in text and "INTERNAL" not in text
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_cli_json_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from verify.cli import main
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("model: step-rnn\ninput: [0]\noutput: [2]\n")
+    assert main(["check", "--format", "json", str(path)]) == 2
+    record = json.loads(capsys.readouterr().out)
+    assert record["status"] == "error"
+    assert record["error"]["line"] == 3 and record["error"]["key"] == "output[0]"
+
+
+def test_cli_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    from verify.cli import main
+
+    code = main(["check", str(DATA / "q1b.yaml"), str(DATA / "files.yaml")])
+    out = capsys.readouterr().out
+    assert code in (0, 1), out  # a judged claim, not a spec error or a crash
+    assert "error:" not in out
