@@ -76,7 +76,9 @@ class ExprError(ValueError):
         self.column = column
 
     def __str__(self) -> str:
-        return self.message if self.column is None else f"column {self.column}: {self.message}"
+        if self.column is None:
+            return self.message
+        return f"{self.message} (at character {self.column} of the formula)"
 
 
 class ExprLimitError(ExprError):
@@ -106,7 +108,7 @@ def _column(node: ast.AST) -> int | None:
 
 
 def _refuse(node: ast.AST, what: str) -> ExprError:
-    return ExprError(f"not allowed in a formula: {what}; use {ALLOWED_SYNTAX}",
+    return ExprError(f"{what} is not allowed; a formula may use {ALLOWED_SYNTAX}",
                      column=_column(node))
 
 
@@ -161,7 +163,10 @@ def _check_node(node: ast.expr, names: set[str]) -> list[ast.expr]:
         return [node.operand]
     if isinstance(node, ast.Attribute):
         if node.attr != "T":
-            raise _refuse(node, f"the attribute .{node.attr[:40]} (only .T is allowed)")
+            error = _refuse(node, f"the attribute .{node.attr[:40]} (only .T)")
+            if node.end_col_offset is not None:  # point at the attribute, not its owner
+                error.column = node.end_col_offset - len(node.attr) + 1
+            raise error
         return [node.value]
     if isinstance(node, ast.Call):
         func = node.func
@@ -169,7 +174,7 @@ def _check_node(node: ast.expr, names: set[str]) -> list[ast.expr]:
             raise ExprError(f"only these functions may be called: {', '.join(FUNCTIONS)}; "
                             f"not {ast.unparse(func)[:40]}", column=_column(node))
         if node.keywords:
-            raise _refuse(node, "keyword arguments")
+            raise _refuse(node, "a keyword argument")
         arity = FUNCTIONS[func.id][0]
         if len(node.args) != arity:
             raise ExprError(f"{func.id} takes {arity} argument{'s' if arity > 1 else ''}, "
