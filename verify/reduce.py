@@ -55,6 +55,28 @@ def _exact_extreme(table: StepTable, idx: np.ndarray, largest: bool) -> int:
     return best
 
 
+def _overlap(xs: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The steps of a and b whose x lies in both groups' ranges (only they can be equal).
+
+    In a realizable spec the two groups are (nearly) separated by a threshold, so this
+    linear pass usually leaves nothing to sort.
+    """
+    xa, xb = xs[a], xs[b]
+    lo, hi = max(xa.min(), xb.min()), min(xa.max(), xb.max())
+    return a[(xa >= lo) & (xa <= hi)], b[(xb >= lo) & (xb <= hi)]
+
+
+def _common_values(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
+    """Sorted distinct values present in both arrays (sorts only the smaller one)."""
+    small, big = (xa, xb) if len(xa) <= len(xb) else (xb, xa)
+    keys = np.sort(small)
+    pos = np.minimum(np.searchsorted(keys, big), len(keys) - 1)
+    found = np.sort(big[keys[pos] == big])
+    if not len(found):
+        return found
+    return found[np.concatenate(([True], found[1:] != found[:-1]))]
+
+
 def _find_conflict(table: StepTable, known: np.ndarray) -> tuple[int, int] | None:
     xs = table.x_ints if table.x_ints is not None else table.x_approx
     for s in (0, 1):
@@ -62,10 +84,13 @@ def _find_conflict(table: StepTable, known: np.ndarray) -> tuple[int, int] | Non
         zeros = np.flatnonzero(known & (table.s_prev == s) & (table.y == 0))
         if not len(ones) or not len(zeros):
             continue
-        common = np.intersect1d(xs[ones], xs[zeros])
-        for value in common[:64]:  # float ties are confirmed exactly below
-            a = ones[xs[ones] == value]
-            b = zeros[xs[zeros] == value]
+        ones, zeros = _overlap(xs, ones, zeros)
+        if not len(ones) or not len(zeros):
+            continue
+        x1, x0 = xs[ones], xs[zeros]
+        for value in _common_values(x1, x0)[:64]:  # float ties are confirmed exactly below
+            a = ones[x1 == value]
+            b = zeros[x0 == value]
             if table.x_ints is not None:
                 return int(a[0]), int(b[0])
             exact_b = {table.x_exact(int(k)): int(k) for k in b[:256]}
