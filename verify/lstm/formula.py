@@ -250,8 +250,9 @@ def load_spec(root: Node) -> FormulaSpec:
                 raise node.error(f"{name!r} is not a usable name: use letters, digits and _, "
                                  "starting with a letter")
             if name in BASE_NAMES or name in FUNCTIONS:
-                raise node.error(f"{name!r} is already a {'function' if name in FUNCTIONS else 'given quantity'}; "
-                                 "choose another name for the definition")
+                what = "function" if name in FUNCTIONS else "given quantity"
+                raise node.error(f"{name!r} is already a {what}; choose another name for "
+                                 "the definition")
             defines.append(_parse_entry(name, node, known))
             known.append(name)
     claim_node = fields["claim"]
@@ -329,7 +330,8 @@ def judge(spec: FormulaSpec, entry: Entry, inst: Instance) -> Mismatch | None:
                         f"{entry.name} has shape {inst.shape_text(entry.name)}", got)
     if close(got, expected):
         return None
-    err = np.where(np.isfinite(got), np.abs(got - expected), np.inf)
+    with np.errstate(all="ignore"):  # inf - inf in a wrong formula is simply the worst
+        err = np.where(np.isfinite(got), np.abs(got - expected), np.inf)
     at = tuple(int(k) for k in np.unravel_index(int(np.argmax(err)), err.shape))
     return Mismatch(f"wrong value: at entry {list(at)} expected {float(expected[at]):.6g}, "
                     f"got {float(got[at]):.6g}", got, at)
