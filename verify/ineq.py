@@ -1,6 +1,6 @@
 """Stage: spec (part 4). Parse the linear inequalities of a claim's ``because:`` list.
 
-Untrusted input, parsed by hand: a tokenizer and a recursive-descent parser over
+Trusted (a claim is judged by what is parsed here); untrusted input, parsed by hand: a tokenizer and a recursive-descent parser over
 linear expressions in the parameter names, with exact rational numbers. Nothing is
 ever evaluated by Python (no ``eval``); a non-linear term, an unknown name or a stray
 symbol is a :class:`SpecError` naming its column.

@@ -1,6 +1,8 @@
 """Stage: spec (part 5). Turn a composed ``model: step-rnn`` spec into an :class:`RnnSpec`.
 
-Untrusted input, validated here once: every later stage may assume lengths match,
+Trusted: the checker re-checks every answer against what this module produces, so a
+misread here could not be caught later; hence exact text parsing and strict
+validation of untrusted input, once. Every later stage may assume lengths match,
 outputs are 0/1 and numbers are exact and finite. Every refusal is a
 :class:`SpecError` naming the file, line and key and saying what to write instead.
 Numbers are read from their YAML source text (``0.1`` is exactly 1/10); sequences
