@@ -88,7 +88,7 @@ def _judge_witness(spec: RnnSpec, claim: Claim, result: Result) -> Judgement:
         if ok:
             s0.append(ok[0])
             continue
-        v, f = max(fails, key=lambda vf: vf[1].t)  # type: ignore[union-attr]
+        _, f = max(fails, key=lambda vf: vf[1].t)  # type: ignore[union-attr]
         assert f is not None
         best = checker.StepFailure(j, f.t, f.x, f.s_prev, f.z, f.expected, f.got)
         break

@@ -4,7 +4,7 @@ checker -> report. This is the handler registered for ``model: step-rnn``."""
 from __future__ import annotations
 
 from verify import checker
-from verify.claims import Judgement, judge
+from verify.claims import judge
 from verify.errors import ExitCode, InternalError
 from verify.load import load_rnn_spec
 from verify.model import compile_spec

@@ -135,7 +135,7 @@ def same_row_steps(table: StepTable, k: int, s_prev: int | None = None,
     if table.x_ints is not None:
         mask &= table.x_ints == table.x_ints[k]
         hits = np.flatnonzero(mask)
-        return [int(h) for h in hits[:limit]], int(len(hits))
+        return [int(h) for h in hits[:limit]], len(hits)
     mask &= table.x_approx == table.x_approx[k]
     target = table.x_exact(k)
     same = [int(h) for h in np.flatnonzero(mask) if table.x_exact(int(h)) == target]

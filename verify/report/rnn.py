@@ -14,7 +14,7 @@ from typing import Any
 from verify.claims import Judgement
 from verify.model import FREE, StepTable
 from verify.reduce import same_row_steps
-from verify.result import Certificate, Proof, Result, Split, Verdict
+from verify.result import Certificate, Proof, Result, Verdict
 from verify.spec import RnnSpec, StepKind
 
 CERT_FORMAT = "verify-certificate/1"
@@ -86,8 +86,8 @@ def _where(spec: RnnSpec, sequence: int, t: int) -> str:
 def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
                       assigned: dict[int, int], indent: str) -> list[str]:
     terms = []
-    lines = [f"{indent}each step requires an inequality; adding them with these weights "
-             "gives 0 > 0:"]
+    lines = [(f"{indent}each step requires an inequality; adding them with these weights gives "
+             f"0 > 0:")]
     for r in cert.rows:
         form = linear_form(r.coefficients, spec.params)
         terms.append(f"{r.multiplier} × [{_where(spec, r.sequence, r.t)}: "
@@ -133,10 +133,10 @@ def _conflict_text(spec: RnnSpec, table: StepTable, result: Result) -> list[str]
         return []
     (sa, ta), (sb, tb) = result.conflict
     k = table.index(sa, ta)
-    return [f"in words: {_where(spec, sa, ta)} and {_where(spec, sb, tb)} both see "
+    return [(f"in words: {_where(spec, sa, ta)} and {_where(spec, sb, tb)} both see "
             f"x={table.x_exact(k)} with s_prev={int(table.s_prev[k])}, but must output 1 and "
             "0; the network computes the same s_t from the same (x_t, s_(t-1)), so no "
-            "weights can do both."]
+            "weights can do both.")]
 
 
 def _short(q: Fraction) -> str:
@@ -176,9 +176,9 @@ def to_text(spec: RnnSpec, table: StepTable, result: Result,
     s0s = sorted({("free" if s.s0 is None else str(s.s0)) for s in spec.sequences})
     n = len(spec.sequences)
     head = f"{spec.path}" + (f" — {spec.name}" if spec.name else "")
-    lines = [head, f"  s_t = step(w1·x_t + w2·s_(t-1) + b), step(z) = 1 iff {rule}; "
-                   f"s0 = {'/'.join(s0s)}; {n} sequence{'s' if n != 1 else ''}, "
-                   f"{len(table)} steps"]
+    summary = (f"  s_t = step(w1·x_t + w2·s_(t-1) + b), step(z) = 1 iff {rule}; "
+               f"s0 = {'/'.join(s0s)}; {n} sequence{'s' if n != 1 else ''}, {len(table)} steps")
+    lines = [head, summary]
     if result.verdict is Verdict.REALIZABLE:
         assert result.witness is not None
         vals = ", ".join(f"{p} = {v}" for p, v in result.witness.values.items())
