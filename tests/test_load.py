@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verify.errors import SpecError
 from verify.load import load_rnn_path, load_rnn_spec
@@ -338,3 +341,32 @@ def test_cli_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert code in (0, 1), out  # a judged claim, not a spec error or a crash
     assert "error:" not in out
+
+
+# -- fuzz: any mix of known keys and odd values gives an RnnSpec or a SpecError -----------------
+
+_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(
+        ["0101", "free", "strict", "nonstrict", "1/3", "nan", "w1 + b > 0", "2w1 > 0", ""]),
+        st.floats(allow_nan=True, allow_infinity=True)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(
+                                ["input", "output", "s0", "file", "realizable", "witness",
+                                 "because", "w1", "w2", "b"]), inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.dictionaries(st.sampled_from(["name", "step", "s0", "input", "output", "sequences",
+                                        "claim", "extra"]), _values, max_size=5))
+def test_fuzzed_specs_load_or_fail_cleanly(fields: dict[str, object]) -> None:
+    text = yaml.safe_dump({"model": "step-rnn", **fields})
+    try:
+        spec = load_text(text)
+    except SpecError as err:
+        assert err.message and err.path is not None
+    else:
+        for seq in spec.sequences:
+            assert len(seq.inputs) == len(seq.outputs) > 0
+            assert set(seq.outputs.tolist()) <= {0, 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -157,3 +158,13 @@ def test_yaml_like_junk_never_crashes(text: str) -> None:
     else:
         assert root.is_mapping
         list(root.items())  # may raise SpecError for duplicate keys, nothing else
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "spec.yaml"
+    os.mkfifo(fifo)  # reading it would block forever: nobody writes
+    with pytest.raises(SpecError, match="not a regular file"):
+        load_file(fifo)
+    with pytest.raises(SpecError, match="not a regular file"):
+        load_file(tmp_path)

@@ -9,6 +9,7 @@ outright, which also defuses alias bombs ("billion laughs").
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,12 +299,17 @@ def load_file(path: str | Path) -> Node:
     """Read and compose a spec file; every failure is a :class:`SpecError`."""
     name = str(path)
     try:
+        # stat first: a FIFO or device would block read_bytes forever, and a huge file
+        # is refused before it is read
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecError("not a regular file; give a YAML spec file", path=name)
+        if info.st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"the file is larger than {MAX_SPEC_BYTES // 2**20} MiB; put "
+                            "long sequences in a .npy or .csv file beside the spec", path=name)
         data = Path(path).read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read the file: {exc.strerror or exc}", path=name) from None
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(f"the file is larger than {MAX_SPEC_BYTES // 2**20} MiB; "
-                        "put long sequences in a .npy or .csv file beside the spec", path=name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
