@@ -109,3 +109,14 @@ def test_all_backends_agree_on_every_shipped_spec(capsys):
                             for o in out if o["status"] != "checked"}
     assert statuses["z3"] == statuses["lp"] == statuses["exact"]
     assert len(statuses["z3"]) >= 10
+
+
+@pytest.mark.parametrize("solver", ["z3", "lp", "exact"])
+def test_huge_and_tiny_exact_inputs(tmp_path, capsys, solver):
+    spec = tmp_path / "huge.yaml"
+    spec.write_text('model: step-rnn\ninput: [1e400, 1e-400, 0.1, "1/3", -1e400]\n'
+                    "output: [1, 0, 0, 0, 0]\n")
+    assert main(["check", "--solver", solver, str(spec)]) == 0
+    assert "≈1.0000e+400" in capsys.readouterr().out
+    code, [out] = run_json(capsys, "--solver", solver, str(spec))
+    assert code == 0 and out["status"] == "realizable" and out["checked"]

@@ -8,6 +8,7 @@ writes certificates as sums in the spec's own terms, e.g.
 
 from __future__ import annotations
 
+import decimal
 from fractions import Fraction
 from typing import Any
 
@@ -142,7 +143,11 @@ def _conflict_text(spec: RnnSpec, table: StepTable, result: Result) -> list[str]
 def _short(q: Fraction) -> str:
     """Exact when short; a float approximation (marked ≈) in the illustrative table."""
     text = str(q)
-    return text if len(text) <= 9 else f"≈{float(q):.5g}"
+    if len(text) <= 9:
+        return text
+    with decimal.localcontext() as ctx:  # Decimal, not float: 10**400 must not overflow
+        ctx.prec = 6
+        return "≈" + format(decimal.Decimal(q.numerator) / q.denominator, ".5g")
 
 
 def _step_table(spec: RnnSpec, table: StepTable, result: Result) -> list[str]:
