@@ -146,8 +146,11 @@ class Series:
             # With the character check above, float() accepts exactly parse_number's
             # decimal grammar; it is correctly rounded, hence monotone in the exact
             # value, and 1e400 saturates to inf exactly like to_float.
-            approx = np.array([float(t) if "/" not in t else to_float(parse_number(t))
-                               for t in toks], dtype=np.float64)
+            if "/" not in joined:  # numpy runs the same correctly rounded parse in C
+                approx = np.array(toks, dtype=np.float64)
+            else:
+                approx = np.array([float(t) if "/" not in t else to_float(parse_number(t))
+                                   for t in toks], dtype=np.float64)
         except ValueError:
             _raise_first_bad(toks)
         return cls(approx, lambda i: parse_number(toks[i]))
