@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -117,7 +116,7 @@ def test_numpy_files(tmp_path: Path) -> None:
     assert c.inputs.exact_all() == [1, 0, 1]  # absolute paths are allowed
 
 
-def test_million_step_digit_string_is_fast(tmp_path: Path) -> None:
+def test_million_step_digit_string_loads_exactly(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     xs = (rng.integers(0, 10, 10**6).astype(np.uint8) + 48).tobytes().decode()
     ys = (rng.integers(0, 2, 10**6).astype(np.uint8) + 48).tobytes().decode()
@@ -126,14 +125,12 @@ def test_million_step_digit_string_is_fast(tmp_path: Path) -> None:
     (tmp_path / "y.csv").write_text(",".join(ys))
     (tmp_path / "files.yaml").write_text("model: step-rnn\ninput: {file: y.csv}\n"
                                          "output: {file: y.csv}\n")
-    start = time.perf_counter()
     spec = load_rnn_path(str(spec_path))
     files = load_rnn_path(str(tmp_path / "files.yaml"))
-    elapsed = time.perf_counter() - start
     seq = spec.sequences[0]
     assert len(seq.inputs) == 10**6 and seq.inputs.exact(5) == int(xs[5])
     assert seq.outputs[-1] == int(ys[-1]) and len(files.sequences[0].outputs) == 10**6
-    assert elapsed < 1.0, elapsed  # ~50 ms on an idle machine: numpy, not Python lists
+    # speed is measured in bench/long_sequences.py, not asserted here
 
 
 # -- refusals ---------------------------------------------------------------------------------

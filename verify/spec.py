@@ -1,6 +1,6 @@
 """Stage: spec (part 3). The validated step-RNN spec handed to the model stage.
 
-Loading lives in :mod:`verify.rnn_spec_loader`; this module only defines what a valid
+Loading lives in :mod:`verify.load`; this module only defines what a valid
 spec *is*, so that the model, the claims and the trusted checker all read the same
 plain data.
 """
