@@ -16,6 +16,7 @@ failure, judge, and build the payload of :func:`check_spec`.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,30 +99,63 @@ def _hypothesis_storage_elsewhere() -> Iterator[None]:
             set_hypothesis_home_dir(previous)
 
 
-def survey(spec: FormulaSpec, options: Options) -> dict[str, Instance]:
+class _TimeUp(BaseException):
+    """The time limit ran out. A BaseException, like KeyboardInterrupt, so hypothesis does
+    not take it for a failing example to shrink and replay but stops drawing at once."""
+
+
+def _check_time(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise _TimeUp
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What one shared run of drawn instances found."""
+
+    failing: dict[str, Instance]  # the first failing instance of each failing claim
+    checked: int  # instances on which every claim was judged
+    timed_out: bool  # the deadline stopped the run before options.examples instances
+
+
+def survey(spec: FormulaSpec, options: Options, deadline: float | None = None) -> Survey:
     """One shared run of ``options.examples`` drawn instances, on each of which every claim
-    is judged (the forward and backward pass are computed once per instance). Returns the
-    first failing instance of each failing claim."""
+    is judged (the forward and backward pass are computed once per instance). Drawing stops
+    early when ``deadline`` (a :func:`time.monotonic` value) passes."""
     failing: dict[str, Instance] = {}
+    checked = 0
 
     @seed(options.seed)
     @_settings(options)
     @given(instances())
     def judge_all(inst: Instance) -> None:
+        nonlocal checked
+        _check_time(deadline)
         for entry in spec.claims:
             if entry.name not in failing and judge(spec, entry, inst) is not None:
                 failing[entry.name] = inst
+        checked += 1
 
-    judge_all()
-    return failing
-
-
-def shrink(spec: FormulaSpec, entry: Entry, options: Options) -> Instance | None:
-    """The smallest instance hypothesis finds on which the claim is wrong, or None."""
     try:
-        return find(instances(), lambda inst: judge(spec, entry, inst) is not None,
-                    settings=_settings(options), random=Random(options.seed))
-    except NoSuchExample:
+        judge_all()
+    except _TimeUp:
+        return Survey(failing, checked, timed_out=True)
+    return Survey(failing, checked, timed_out=False)
+
+
+def shrink(spec: FormulaSpec, entry: Entry, options: Options,
+           deadline: float | None = None) -> Instance | None:
+    """The smallest instance hypothesis finds on which the claim is wrong, or None (also
+    when ``deadline`` passes first: a half-done search proves nothing)."""
+
+    def fails(inst: Instance) -> bool:
+        _check_time(deadline)
+        return judge(spec, entry, inst) is not None
+
+    try:
+        return find(instances(), fails, settings=_settings(options),
+                    random=Random(options.seed))
+    except (NoSuchExample, _TimeUp):
         return None
 
 
@@ -142,11 +176,12 @@ def _counterexample(spec: FormulaSpec, entry: Entry, inst: Instance,
 
 
 def check_target(spec: FormulaSpec, entry: Entry, options: Options,
-                 failing: Instance | None) -> dict[str, Any]:
+                 failing: Instance | None, deadline: float | None = None) -> dict[str, Any]:
     """The verdict of one claim, given the survey's first failing instance (or None)."""
     if failing is None:
         return {"verdict": "correct", "line": entry.line}
-    inst = shrink(spec, entry, options) or failing  # a rare failure may elude a new search
+    # a rare failure may elude a new search, and time may run out: keep the survey's then
+    inst = shrink(spec, entry, options, deadline) or failing
     mismatch = judge(spec, entry, inst)
     assert mismatch is not None  # find() only returns instances that fail
     result: dict[str, Any] = {"verdict": "incorrect", "line": entry.line,
@@ -162,26 +197,40 @@ def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: lstm-cell`` (see :mod:`verify.models`)."""
     from verify.report.lstm_text import render  # report stage; imported late, as models do
 
+    deadline = None if options.timeout is None else time.monotonic() + options.timeout
     spec = load_spec(node)
     try:
         with _hypothesis_storage_elsewhere():
-            failing = survey(spec, options)
-            targets = {entry.name: check_target(spec, entry, options, failing.get(entry.name))
+            found = survey(spec, options, deadline)
+            targets = {entry.name: check_target(spec, entry, options,
+                                                found.failing.get(entry.name), deadline)
                        for entry in spec.claims}
     except ExprLimitError as exc:  # not expected after _dry_run; still a spec problem
         raise SpecError(f"cannot use this formula: {exc}", path=spec.path) from None
-    verdict = ("correct" if all(t["verdict"] == "correct" for t in targets.values())
-               else "incorrect")
+    if found.checked == 0:  # agreeing on no instance at all is not evidence
+        targets = {name: {"verdict": "unknown", "line": t["line"]}
+                   for name, t in targets.items()}
+    verdict = _overall(targets)
     payload: dict[str, Any] = {
         "name": spec.name,
         "claim": {"verdict": verdict, "targets": targets},
-        "examples": options.examples,
+        "examples": found.checked,
         "meaning": {name: TARGET_MEANING[name] for name in targets},
     }
-    code = ExitCode.OK if verdict == "correct" else ExitCode.CLAIM_INCORRECT
-    return Outcome(spec.path, "checked", code, payload, render(spec.path, payload))
+    if found.timed_out:
+        payload["timed_out"] = True
+    code = {"correct": ExitCode.OK, "incorrect": ExitCode.CLAIM_INCORRECT,
+            "unknown": ExitCode.UNKNOWN}[verdict]
+    status = "unknown" if verdict == "unknown" else "checked"
+    return Outcome(spec.path, status, code, payload, render(spec.path, payload))
 
 
-__all__ = ["BASE_NAMES", "MAX_SIZE", "TARGETS", "Entry", "FormulaSpec", "Instance",
+def _overall(targets: dict[str, dict[str, Any]]) -> str:
+    verdicts = {t["verdict"] for t in targets.values()}
+    return ("incorrect" if "incorrect" in verdicts else "unknown" if "unknown" in verdicts
+            else "correct")
+
+
+__all__ = ["BASE_NAMES", "MAX_SIZE", "TARGETS", "Entry", "FormulaSpec", "Instance", "Survey",
            "check_spec", "check_target", "evaluate_claim", "find_hint", "instances", "judge",
            "load_spec", "shrink", "survey"]

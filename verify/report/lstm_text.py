@@ -2,7 +2,8 @@
 
 Input is the JSON payload built by :mod:`verify.lstm.formula` (so text and JSON cannot
 disagree): one line per claimed gradient, and for a wrong one the reason, a compact
-counterexample (sizes, the values the formula reads, expected vs got) and a hint.
+counterexample (sizes, the values the formula reads, expected vs got) and a hint. A run cut
+short by ``--timeout`` says so; with no instance checked every verdict is "unknown".
 Matrices are written MATLAB-style, rows separated by ``;``: ``[1 -0.5; 0 2]``.
 """
 
@@ -39,8 +40,8 @@ def array_text(value: Any) -> str:
 
 def _target_lines(name: str, result: dict[str, Any], width: int) -> list[str]:
     line = f"  {name:<{width}}  "
-    if result["verdict"] == "correct":
-        return [line + "correct"]
+    if result["verdict"] in ("correct", "unknown"):
+        return [line + result["verdict"]]
     lines = [line + f"INCORRECT  {result.get('reason', '')}"]
     pad = " " * 6
     cex = result.get("counterexample")
@@ -65,11 +66,14 @@ def render(path: str, payload: dict[str, Any]) -> str:
     targets: dict[str, dict[str, Any]] = claim["targets"]
     correct = sum(t["verdict"] == "correct" for t in targets.values())
     head = path + (f" — {payload['name']}" if payload.get("name") else "")
-    summary = ("CORRECT" if claim["verdict"] == "correct"
-               else f"INCORRECT ({correct} of {len(targets)} claimed gradients correct)")
+    summary = {"correct": "CORRECT",
+               "unknown": "UNKNOWN (no instance was checked, so no verdict)",
+               }.get(claim["verdict"],
+                     f"INCORRECT ({correct} of {len(targets)} claimed gradients correct)")
     examples = payload.get("examples", "?")
-    lines = [head, f"  LSTM cell gradient formulas, each checked on {examples} drawn instances: "
-                   + summary]
+    stopped = " (stopped by the time limit)" if payload.get("timed_out") else ""
+    lines = [head, f"  LSTM cell gradient formulas, each checked on {examples} drawn instances"
+                   f"{stopped}: " + summary]
     width = max(len(n) for n in targets)
     for name, result in targets.items():
         lines += _target_lines(name, result, width)
