@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--solver", choices=SOLVERS, default="z3",
                    help="backend for step-RNN specs (default: z3)")
     c.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="give up with status 'unknown' after this many seconds per solver call")
+                   help="give up with status 'unknown' after this many seconds (per solver "
+                        "call for step-RNN specs, per spec for LSTM formula specs)")
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json: one JSON object per spec (JSON Lines)")
     c.add_argument("--examples", type=int, default=200, metavar="N",
