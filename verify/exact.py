@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import NoReturn
@@ -142,6 +143,10 @@ class Series:
             else:
                 if int(np.max(np.abs(ints))) < 2**53:  # as from_fractions: approx exact
                     return cls.from_ints(ints)
+        if not any(c in joined for c in "eE/"):
+            shadow = _fixed_point_shadow(joined, len(toks))
+            if shadow is not None:
+                return cls(shadow, lambda i: parse_number(toks[i]))
         try:
             # With the character check above, float() accepts exactly parse_number's
             # decimal grammar; it is correctly rounded, hence monotone in the exact
@@ -154,6 +159,43 @@ class Series:
         except ValueError:
             _raise_first_bad(toks)
         return cls(approx, lambda i: parse_number(toks[i]))
+
+
+def _fixed_point_shadow(joined: str, count: int) -> np.ndarray | None:
+    """The float shadow of "\\n"-joined tokens that all read ``[+-]digits.digits`` with the
+    same number d of digits after the dot (``-1.250000``), or None.
+
+    Such a token is exactly k / 10**d with k its digits. Validating the layout with a few
+    array operations and parsing k in C is ~10x faster than a float parse per token, and
+    k / 10**d (both exact doubles when |k| < 2**53, d <= 15) is the correctly rounded
+    value of k / 10**d, i.e. float(token).
+    """
+    raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)  # validated ASCII
+    dots = np.flatnonzero(raw == 46)
+    if len(dots) != count:
+        return None
+    ends = np.append(np.flatnonzero(raw == 10), len(raw))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    d = int(ends[0] - dots[0] - 1)
+    if d > 15 or not (np.all(dots >= starts) and np.all(ends - dots - 1 == d)):
+        return None  # not one dot per token with d digits after it
+    signs = np.flatnonzero((raw == 43) | (raw == 45))
+    owner = np.searchsorted(starts, signs, side="right") - 1  # token of each sign
+    if not np.all(starts[owner] == signs):
+        return None  # a sign that does not open its token (hence also two signs)
+    signed = np.zeros(count, dtype=np.int64)
+    signed[owner] = 1
+    if np.any(ends - starts - signed - 1 == 0):
+        return None  # a token with no digit at all ("." or "-.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns (and stops) on unmatched text
+        try:
+            k = np.fromstring(joined.replace(".", ""), dtype=np.int64, sep="\n")
+        except (ValueError, DeprecationWarning):
+            return None
+    if len(k) != count or (len(k) and int(np.max(np.abs(k))) >= 2**53):
+        return None
+    return k.astype(np.float64) / float(10**d)
 
 
 def _raise_first_bad(tokens: Sequence[str]) -> NoReturn:
