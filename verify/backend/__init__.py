@@ -41,15 +41,15 @@ def names() -> list[str]:
 
 def available() -> list[str]:
     """Names of the backends whose solver libraries import successfully."""
-    found = []
-    for name, (_, modules) in _REGISTRY.items():
-        try:
-            for module in modules:
-                importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - a broken install means "not available"
-            continue
-        found.append(name)
-    return found
+    return [name for name, (_, modules) in _REGISTRY.items() if all(map(_imports, modules))]
+
+
+def _imports(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - a broken install means "not available" too
+        return False
+    return True
 
 
 def get(name: str) -> Backend:

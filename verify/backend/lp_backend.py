@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.backend.certificate import certificate_on_support, dot, is_witness
+from verify.backend.certificate import certificate_on_support, is_witness
 from verify.backend.exact_backend import solve_exact
 from verify.backend.linalg import solve
 from verify.system import BackendAnswer, LinearSystem, Status
@@ -80,7 +80,7 @@ def _highs_usable() -> bool:
     try:
         with open(os.devnull, "wb") as sink:
             os.dup2(sink.fileno(), 1)
-            highspy.Highs()
+            highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -129,9 +129,10 @@ class LPBackend:
         theta = [pulp.LpVariable(f"t{j}") for j in range(n)]
         primal = pulp.LpProblem("feasibility", pulp.LpMinimize)
         primal += pulp.lpSum([])
-        for i in used:
-            expr = pulp.lpSum(c * t for c, t in zip(scaled.floats[i], theta) if c)
-            primal += expr >= (1 if system.rows[i].strict else 0)
+        for i in used:  # LpAffineExpression from pairs: lpSum is slow on big systems
+            expr = pulp.LpAffineExpression([(t, c) for c, t in zip(scaled.floats[i], theta) if c])
+            primal += pulp.LpConstraint(expr, pulp.LpConstraintGE,
+                                        rhs=1 if system.rows[i].strict else 0)
         outcome = _run(pulp, primal, _left(deadline))
         if outcome == "timeout":
             return BackendAnswer(Status.UNKNOWN, note=f"lp: time limit {timeout} s reached")
@@ -144,18 +145,20 @@ class LPBackend:
         if outcome != "infeasible":
             return _fallback(system, deadline, f"lp status {outcome}")
 
-        lam = [pulp.LpVariable(f"l{i}", lowBound=0) for i in used]
+        lam_vars = [pulp.LpVariable(f"l{i}", lowBound=0) for i in used]
         dual = pulp.LpProblem("alternative", pulp.LpMinimize)
-        dual += pulp.lpSum(lam)
+        dual += pulp.LpAffineExpression([(v, 1) for v in lam_vars])
         for j in range(n):
-            dual += pulp.lpSum(scaled.floats[i][j] * v for i, v in zip(used, lam)
-                               if scaled.floats[i][j]) == 0
-        dual += pulp.lpSum(v for i, v in zip(used, lam) if system.rows[i].strict) == 1
+            expr = pulp.LpAffineExpression([(v, scaled.floats[i][j])
+                                            for i, v in zip(used, lam_vars) if scaled.floats[i][j]])
+            dual += pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=0)
+        strict = [(v, 1) for i, v in zip(used, lam_vars) if system.rows[i].strict]
+        dual += pulp.LpConstraint(pulp.LpAffineExpression(strict), pulp.LpConstraintEQ, rhs=1)
         outcome = _run(pulp, dual, _left(deadline))
         if outcome == "timeout":
             return BackendAnswer(Status.UNKNOWN, note=f"lp: time limit {timeout} s reached")
         if outcome == "optimal":
-            values = [float(v.varValue or 0.0) for v in lam]
+            values = [float(v.varValue or 0.0) for v in lam_vars]
             for tol in _SUPPORT_TOLS:
                 support = [i for i, v in zip(used, values) if v > tol]
                 multipliers = certificate_on_support(system, support)
@@ -197,5 +200,3 @@ def _fallback(system: LinearSystem, deadline: float | None, why: str) -> Backend
     return BackendAnswer(answer.status, answer.witness, answer.multipliers,
                          f"{why}; fell back to {answer.note}")
 
-
-__all__ = ["LPBackend", "dot"]

@@ -55,13 +55,16 @@ class Z3Backend:
             solver.add(z3.Implies(guard, atom))
         index = {g.get_id(): i for i, g in enumerate(guards)}
 
-        def check(assumed: list[int]) -> Any:
+        def check(assumed: list[int]) -> tuple[Any, list[int]]:
             ms = _remaining_ms(deadline)
             if ms is not None:
                 solver.set("timeout", ms)
-            return solver.check(*[guards[i] for i in assumed])
+            result = solver.check(*[guards[i] for i in assumed])
+            if result != z3.unsat:
+                return result, []
+            return result, sorted(index[g.get_id()] for g in solver.unsat_core())
 
-        result = check(list(range(len(system.rows))))
+        result, core = check(list(range(len(system.rows))))
         if result == z3.unknown:
             return BackendAnswer(Status.UNKNOWN,
                                  note=f"z3: unknown ({solver.reason_unknown()})")
@@ -73,7 +76,6 @@ class Z3Backend:
                 if is_witness(system, witness):
                     return BackendAnswer(Status.FEASIBLE, witness=witness, note="z3: sat")
             return _fallback(system, timeout, "z3 model failed the exact re-check")
-        core = sorted(index[g.get_id()] for g in solver.unsat_core())
         core, complete = _shrink(core, check, z3)
         multipliers = certificate_on_support(system, core)
         if multipliers is None:
@@ -90,15 +92,17 @@ def _rational_ctx(z3: Any, q: Fraction, ctx: Any) -> Any:
 
 
 def _shrink(core: list[int], check: Any, z3: Any) -> tuple[list[int], bool]:
-    """Deletion-based minimisation: drop each row whose removal keeps the core UNSAT."""
+    """Deletion-based minimisation: drop each row whose removal keeps the core UNSAT.
+
+    ``check(rows)`` returns z3's result and, when UNSAT, the (smaller) core it found.
+    """
     kept = list(core)
     for i in list(core):
         if i not in kept:
             continue
-        trial = [j for j in kept if j != i]
-        result = check(trial)
+        result, smaller = check([j for j in kept if j != i])
         if result == z3.unsat:
-            kept = trial
+            kept = smaller
         elif result == z3.unknown:
             return kept, False
     return kept, True
