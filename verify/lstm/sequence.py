@@ -5,10 +5,13 @@ Floating point, untrusted in the project's sense; tested against complex-step de
 against chaining :func:`verify.lstm.cell.cell_backward`, and against torch.
 
 Same equations and gate order as :mod:`verify.lstm.cell`; shapes ``xs`` (T, B, D),
-``h0``/``c0`` (B, H). For speed the four gates are fused: the input projections of all
-T steps are one (T*B, D) @ (D, 4H) product, each step does one (B, H) @ (H, 4H) product,
-the weight gradients are one product each at the end, and element-wise work goes into
-preallocated buffers with ``out=`` so the dtype (float32 stays float32) and memory stay put.
+``h0``/``c0`` (B, H). For speed the four gates are fused and state is kept hidden-major
+(each example a column, as in the math): the input projections of all T steps are one
+(4H, D) @ (D, T*B) product, each step does one (4H, H) @ (H, B) product (this orientation
+is markedly faster in OpenBLAS than (B, H) @ (H, 4H)), the weight gradients are one product
+each at the end, and element-wise work runs on contiguous (H, B) blocks of preallocated
+buffers with ``out=``, so the dtype (float32 stays float32) and memory stay put. Results in
+the caller's (T, B, H) layout are returned as read-only transposed views.
 """
 
 from __future__ import annotations
@@ -44,29 +47,37 @@ class SequenceWorkspace:
 
 @dataclass(frozen=True, eq=False)
 class SequenceCache:
-    """What BPTT needs. Arrays are owned by the cache; do not modify them."""
+    """What BPTT needs, stored hidden-major (column vectors side by side, as in the math).
+
+    Arrays are owned by the cache (or its workspace); do not modify them.
+    """
 
     xs: Array
     """(T, B, D) inputs (the caller's array, not a copy)."""
-    hs_all: Array
-    """(T+1, B, H): ``h0, h_1, ..., h_T``."""
-    cs_all: Array
-    """(T+1, B, H): ``c0, c_1, ..., c_T``."""
-    gates: Array
-    """(T, B, 4H) gate outputs ``i, f, o, cbar`` side by side."""
+    h_cols: Array
+    """(H, T+1, B): column ``h_cols[:, t, b]`` is h_t of example b (t = 0 is h0)."""
+    c_cols: Array
+    """(T+1, H, B): ``c_cols[t]`` holds c_t as columns (t = 0 is c0)."""
+    gate_cols: Array
+    """(T, 4H, B): gate outputs i, f, o, cbar of step t+1 stacked in rows."""
     tanh_c: Array
-    """(T, B, H) ``tanh(c_t)``."""
+    """(T, H, B): tanh(c_t) of step t+1."""
     params: LSTMParams
     W_all: Array
     """(4H, D) stacked input weights (see :meth:`LSTMParams.stacked`)."""
     U_all: Array
     """(4H, H) stacked recurrent weights."""
 
+    @property
+    def hs(self) -> Array:
+        """(T, B, H) view of h_1 ... h_T."""
+        return self.h_cols[:, 1:, :].transpose(1, 2, 0)
+
     def gate(self, name: str) -> Array:
         """(T, B, H) view of one gate output: ``"i"``, ``"f"``, ``"o"`` or ``"c"`` (= cbar)."""
         k = GATES.index(name)
         hidden = self.params.hidden_size
-        return self.gates[:, :, k * hidden:(k + 1) * hidden]
+        return self.gate_cols[:, k * hidden:(k + 1) * hidden, :].transpose(0, 2, 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,7 +112,7 @@ def _check_shapes(xs: Array, h0: Array, c0: Array, params: LSTMParams) -> None:
 def sequence_forward(xs: Array, h0: Array | None, c0: Array | None, params: LSTMParams, *,
                      workspace: SequenceWorkspace | None = None,
                      ) -> tuple[Array, tuple[Array, Array], SequenceCache]:
-    """Run T steps; returns ``(hs, (h_T, c_T), cache)`` with ``hs`` (T, B, H), read-only.
+    """Run T steps; returns ``(hs, (h_T, c_T), cache)``, ``hs`` (T, B, H), all read-only views.
 
     ``h0``/``c0`` default to zeros. Inputs are not modified. See :class:`SequenceWorkspace`
     for what ``workspace`` shares.
@@ -117,51 +128,57 @@ def sequence_forward(xs: Array, h0: Array | None, c0: Array | None, params: LSTM
     dtype = np.result_type(dtype, h0.dtype, c0.dtype)
     W_all, U_all, b_all = params.stacked()
     # Sigmoid gates use sigma(z) = 0.5 + 0.5 tanh(z/2); folding the 1/2 into their weight
-    # rows (exact in binary floating point) saves one pass over the (B, 3H) block per step.
-    half = np.ones(4 * hidden, dtype)
+    # rows (exact in binary floating point) saves one pass over the (3H, B) block per step.
+    half = np.ones((4 * hidden, 1), dtype)
     half[:3 * hidden] = 0.5
-    WT_half = np.ascontiguousarray((W_all * half[:, None]).T)
-    UT_half = np.ascontiguousarray((U_all * half[:, None]).T)
+    U_half = (U_all * half).astype(dtype)
 
-    gates = ws.buffer("gates", (steps, batch, 4 * hidden), dtype)
-    np.matmul(xs.reshape(steps * batch, inputs), WT_half, out=gates.reshape(steps * batch, -1))
-    gates += b_all * half
-    hs_all = ws.buffer("hs_all", (steps + 1, batch, hidden), dtype)
-    cs_all = ws.buffer("cs_all", (steps + 1, batch, hidden), dtype)
-    hs_all[0], cs_all[0] = h0, c0
-    tanh_c = ws.buffer("tanh_c", (steps, batch, hidden), dtype)
-    recur = ws.buffer("recur", (batch, 4 * hidden), dtype)
-    scratch = ws.buffer("scratch", (batch, hidden), dtype)
-    H2, H3 = slice(hidden, 2 * hidden), slice(2 * hidden, 3 * hidden)
+    # All input projections at once, hidden-major: column (t, b) of W x.
+    proj = ws.buffer("proj", (4 * hidden, steps * batch), dtype)
+    np.matmul(W_all * half, xs.reshape(steps * batch, inputs).T, out=proj)
+    proj += b_all[:, None] * half
+    proj_steps = proj.reshape(4 * hidden, steps, batch)
+    gate_cols = ws.buffer("gate_cols", (steps, 4 * hidden, batch), dtype)
+    h_cols = ws.buffer("h_cols", (hidden, steps + 1, batch), dtype)
+    c_cols = ws.buffer("c_cols", (steps + 1, hidden, batch), dtype)
+    tanh_c = ws.buffer("tanh_c", (steps, hidden, batch), dtype)
+    recur = ws.buffer("recur", (4 * hidden, batch), dtype)
+    scratch = ws.buffer("scratch", (hidden, batch), dtype)
+    h_cols[:, 0, :] = h0.T
+    c_cols[0] = c0.T
+    H2, H3 = 2 * hidden, 3 * hidden
     for t in range(steps):
-        g = gates[t]
-        np.matmul(hs_all[t], UT_half, out=recur)
-        g += recur
+        g = gate_cols[t]
+        # (4H, H) @ (H, B): this orientation runs faster in BLAS than (B, H) @ (H, 4H).
+        np.matmul(U_half, h_cols[:, t, :], out=recur)
+        np.add(recur, proj_steps[:, t, :], out=g)
         np.tanh(g, out=g)
-        s = g[:, :3 * hidden]
+        s = g[:H3]
         s *= 0.5
         s += 0.5
-        i, f, o, cbar = g[:, :hidden], g[:, H2], g[:, H3], g[:, 3 * hidden:]
-        c = cs_all[t + 1]
-        np.multiply(f, cs_all[t], out=c)
-        np.multiply(i, cbar, out=scratch)
+        c = c_cols[t + 1]
+        np.multiply(g[hidden:H2], c_cols[t], out=c)
+        np.multiply(g[:hidden], g[H3:], out=scratch)
         c += scratch
         np.tanh(c, out=tanh_c[t])
-        np.multiply(o, tanh_c[t], out=hs_all[t + 1])
-    cache = SequenceCache(xs=xs, hs_all=hs_all, cs_all=cs_all, gates=gates, tanh_c=tanh_c,
-                          params=params, W_all=W_all, U_all=U_all)
-    hs = hs_all[1:]
+        np.multiply(g[H2:H3], tanh_c[t], out=h_cols[:, t + 1, :])
+    cache = SequenceCache(xs=xs, h_cols=h_cols, c_cols=c_cols, gate_cols=gate_cols,
+                          tanh_c=tanh_c, params=params, W_all=W_all, U_all=U_all)
+    hs = cache.hs
     hs.flags.writeable = False  # a view of the cache: BPTT would silently use edits
-    return hs, (hs[-1], cs_all[-1]), cache
+    c_T = c_cols[steps].T
+    c_T.flags.writeable = False
+    return hs, (hs[-1], c_T), cache
 
 
 def _initial(name: str, value: Array | None, buffer: Array) -> Array:
+    """Fill the (H, B) ``buffer`` with the (B, H) ``value``, or zeros for None."""
     if value is None:
         buffer.fill(0)
-    elif np.shape(value) != buffer.shape:
-        raise ValueError(f"{name} has shape {np.shape(value)}, expected {buffer.shape}")
+    elif np.shape(value) != buffer.T.shape:
+        raise ValueError(f"{name} has shape {np.shape(value)}, expected {buffer.T.shape}")
     else:
-        buffer[...] = value
+        buffer[...] = np.asarray(value).T
     return buffer
 
 
@@ -169,61 +186,65 @@ def sequence_backward(dhs: Array | None, cache: SequenceCache, *, dh_T: Array | 
                       dc_T: Array | None = None,
                       workspace: SequenceWorkspace | None = None) -> SequenceGrads:
     """BPTT. ``dhs[t]`` (T, B, H) is dL/dh_t from outside the recurrence (e.g. a loss on every
-    output); ``dh_T``/``dc_T`` are extra gradients on the final state. ``None`` means zero.
+    output); ``dh_T``/``dc_T`` (B, H) are extra gradients on the final state. ``None`` means
+    zero. The gradients w.r.t. weights are summed over time and batch.
     """
     ws = SequenceWorkspace() if workspace is None else workspace
-    steps, batch, hidden = cache.tanh_c.shape
-    dtype = cache.gates.dtype
-    state = (batch, hidden)
-    if dhs is not None and np.shape(dhs) != cache.tanh_c.shape:
-        raise ValueError(f"dhs has shape {np.shape(dhs)}, expected {cache.tanh_c.shape}")
+    steps, hidden, batch = cache.tanh_c.shape
+    dtype = cache.gate_cols.dtype
+    state = (hidden, batch)
+    if dhs is not None and np.shape(dhs) != (steps, batch, hidden):
+        raise ValueError(f"dhs has shape {np.shape(dhs)}, expected {(steps, batch, hidden)}")
     dh_next = _initial("dh_T", dh_T, ws.buffer("dh_next", state, dtype))
     dc = _initial("dc_T", dc_T, ws.buffer("dc", state, dtype))
     dh = ws.buffer("dh", state, dtype)
     scratch = ws.buffer("scratch", state, dtype)
-    sig_deriv = ws.buffer("sig_deriv", (batch, 3 * hidden), dtype)
-    dZ = ws.buffer("dZ", (steps, batch, 4 * hidden), dtype)
-    H2, H3 = slice(hidden, 2 * hidden), slice(2 * hidden, 3 * hidden)
-    U_all = cache.U_all
+    sig_deriv = ws.buffer("sig_deriv", (3 * hidden, batch), dtype)
+    dz = ws.buffer("dz", (4 * hidden, batch), dtype)
+    # Columns (t, b) side by side so that the weight gradients are single products.
+    dZ = ws.buffer("dZ", (4 * hidden, steps, batch), dtype)
+    UT = ws.buffer("UT", (hidden, 4 * hidden), dtype)
+    UT[...] = cache.U_all.T
+    H2, H3 = 2 * hidden, 3 * hidden
     for t in range(steps - 1, -1, -1):
-        g, dz, tc = cache.gates[t], dZ[t], cache.tanh_c[t]
-        i, f, o, cbar = g[:, :hidden], g[:, H2], g[:, H3], g[:, 3 * hidden:]
+        g, tc = cache.gate_cols[t], cache.tanh_c[t]
+        i, f, o, cbar = g[:hidden], g[hidden:H2], g[H2:H3], g[H3:]
         if dhs is None:
             dh, dh_next = dh_next, dh
         else:
-            np.add(dhs[t], dh_next, out=dh)
+            np.add(dhs[t].T, dh_next, out=dh)
         # dc_total = dc (from c_{t+1}) + dh * o * (1 - tanh(c)^2): the path through h_t.
         np.multiply(tc, tc, out=scratch)
         np.subtract(1, scratch, out=scratch)
         scratch *= o
         scratch *= dh
         dc += scratch
-        # Gradients w.r.t. i, f, o, then times sigma' = s (1 - s) in one pass over 3H columns.
-        np.multiply(dc, cbar, out=dz[:, :hidden])
-        np.multiply(dc, cache.cs_all[t], out=dz[:, H2])
-        np.multiply(dh, tc, out=dz[:, H3])
-        sig = g[:, :3 * hidden]
-        np.subtract(1, sig, out=sig_deriv)
-        sig_deriv *= sig
-        dz[:, :3 * hidden] *= sig_deriv
+        # Gradients w.r.t. i, f, o, then times sigma' = s (1 - s) in one pass over 3H rows.
+        np.multiply(dc, cbar, out=dz[:hidden])
+        np.multiply(dc, cache.c_cols[t], out=dz[hidden:H2])
+        np.multiply(dh, tc, out=dz[H2:H3])
+        np.subtract(1, g[:H3], out=sig_deriv)
+        sig_deriv *= g[:H3]
+        dz[:H3] *= sig_deriv
         # Candidate: dc_total * i * (1 - cbar^2).
-        dzc = dz[:, 3 * hidden:]
+        dzc = dz[H3:]
         np.multiply(cbar, cbar, out=dzc)
         np.subtract(1, dzc, out=dzc)
         dzc *= i
         dzc *= dc
         dc *= f
-        np.matmul(dz, U_all, out=dh_next)
-    flat_dz = dZ.reshape(steps * batch, 4 * hidden)
+        np.matmul(UT, dz, out=dh_next)
+        dZ[:, t, :] = dz
+    flat_dz = dZ.reshape(4 * hidden, steps * batch)
+    xs_flat = cache.xs.reshape(steps * batch, -1)
     dxs = ws.buffer("dxs", cache.xs.shape, dtype)
-    np.matmul(flat_dz, cache.W_all, out=dxs.reshape(steps * batch, -1))
-    dW_all = np.matmul(flat_dz.T, cache.xs.reshape(steps * batch, -1),
-                       out=ws.buffer("dW_all", cache.W_all.shape, dtype))
-    dU_all = np.matmul(flat_dz.T, cache.hs_all[:-1].reshape(steps * batch, hidden),
-                       out=ws.buffer("dU_all", cache.U_all.shape, dtype))
-    db_all = flat_dz.sum(axis=0, out=ws.buffer("db_all", (4 * hidden,), dtype))
+    np.matmul(flat_dz.T, cache.W_all, out=dxs.reshape(steps * batch, -1))
+    dW_all = np.matmul(flat_dz, xs_flat, out=ws.buffer("dW_all", cache.W_all.shape, dtype))
+    h_prev = cache.h_cols[:, :steps, :].reshape(hidden, steps * batch)
+    dU_all = np.matmul(flat_dz, h_prev.T, out=ws.buffer("dU_all", cache.U_all.shape, dtype))
+    db_all = flat_dz.sum(axis=1, out=ws.buffer("db_all", (4 * hidden,), dtype))
     blocks = {g: slice(k * hidden, (k + 1) * hidden) for k, g in enumerate(GATES)}
-    return SequenceGrads(dxs=dxs, dh0=dh_next, dc0=dc,
+    return SequenceGrads(dxs=dxs, dh0=dh_next.T, dc0=dc.T,
                          dW={g: dW_all[s] for g, s in blocks.items()},
                          dU={g: dU_all[s] for g, s in blocks.items()},
                          db={g: db_all[s] for g, s in blocks.items()})
