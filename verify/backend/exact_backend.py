@@ -19,18 +19,28 @@ from verify.system import BackendAnswer, LinearSystem, Status
 FM_MAX_ROWS = 5_000
 
 
-def solve_exact(system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
+def solve_exact(system: LinearSystem, *, timeout: float | None = None,
+                method: str = "auto") -> BackendAnswer:
+    """Exact answer; ``method`` is "auto" (Fourier-Motzkin unless it blows up),
+    "fourier-motzkin" or "simplex"."""
+    if method not in ("auto", "fourier-motzkin", "simplex"):
+        raise ValueError(f"method={method!r} must be 'auto', 'fourier-motzkin' or 'simplex'")
     if not any(row.strict for row in system.rows):
         return BackendAnswer(Status.FEASIBLE, witness=tuple(Fraction(0) for _ in system.params),
                              note="exact: no strict row, theta = 0")
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        try:
-            kind, values = eliminate(system, max_rows=FM_MAX_ROWS, deadline=deadline)
-            method = "Fourier-Motzkin"
-        except TooLarge as exc:
+        if method == "simplex":
             kind, values = solve_alternative(system, deadline=deadline)
-            method = f"simplex ({exc})"
+            method = "simplex"
+        else:
+            try:
+                cap = FM_MAX_ROWS if method == "auto" else None
+                kind, values = eliminate(system, max_rows=cap, deadline=deadline)
+                method = "Fourier-Motzkin"
+            except TooLarge as exc:
+                kind, values = solve_alternative(system, deadline=deadline)
+                method = f"simplex ({exc})"
     except OutOfTime:
         return BackendAnswer(Status.UNKNOWN, note=f"exact: timeout after {timeout} s")
     if kind == "feasible":

@@ -96,7 +96,7 @@ def _initial_rows(system: LinearSystem) -> tuple[list[_Row], Multipliers | None]
     return list(rows.values()), None
 
 
-def eliminate(system: LinearSystem, *, max_rows: int = 20_000,
+def eliminate(system: LinearSystem, *, max_rows: int | None = 20_000,
               deadline: float | None = None) -> tuple[str, list[Fraction]]:
     """``("feasible", witness)`` or ``("infeasible", multipliers)`` (dense, unminimised)."""
     nvars, nrows = len(system.params), len(system.rows)
@@ -112,7 +112,7 @@ def eliminate(system: LinearSystem, *, max_rows: int = 20_000,
                   for k in live}
         k = min(sorted(live), key=lambda v: counts[v][0] * counts[v][1] - sum(counts[v]))
         pos, neg = counts[k]
-        if pos * neg > max_rows:
+        if max_rows is not None and pos * neg > max_rows:
             raise TooLarge(f"eliminating {system.params[k]} would create {pos * neg} rows")
         involved = [r for r in rows if r.coef[k]]
         stages.append((k, involved))

@@ -126,8 +126,8 @@ class LPBackend:
         scaled = _Scaled.of(system)
         used = [i for i, r in enumerate(scaled.floats) if any(r)]
 
-        theta = [pulp.LpVariable(f"t{j}") for j in range(n)]
         primal = pulp.LpProblem("feasibility", pulp.LpMinimize)
+        theta = [_variable(pulp, primal, f"t{j}", None) for j in range(n)]
         primal += pulp.lpSum([])
         for i in used:  # LpAffineExpression from pairs: lpSum is slow on big systems
             expr = pulp.LpAffineExpression([(t, c) for c, t in zip(scaled.floats[i], theta) if c])
@@ -145,8 +145,8 @@ class LPBackend:
         if outcome != "infeasible":
             return _fallback(system, deadline, f"lp status {outcome}")
 
-        lam_vars = [pulp.LpVariable(f"l{i}", lowBound=0) for i in used]
         dual = pulp.LpProblem("alternative", pulp.LpMinimize)
+        lam_vars = [_variable(pulp, dual, f"l{i}", 0) for i in used]
         dual += pulp.LpAffineExpression([(v, 1) for v in lam_vars])
         for j in range(n):
             expr = pulp.LpAffineExpression([(v, scaled.floats[i][j])
@@ -168,6 +168,13 @@ class LPBackend:
                                               f"{sum(m != 0 for m in multipliers)} rows")
         return _fallback(system, deadline, f"lp alternative gave no exact certificate "
                                            f"({outcome})")
+
+
+def _variable(pulp: Any, problem: Any, name: str, low: float | None) -> Any:
+    add = getattr(problem, "add_variable", None)  # PuLP >= 3.3; LpVariable(...) deprecated
+    if add is not None:
+        return add(name, lowBound=low)
+    return pulp.LpVariable(name, lowBound=low)
 
 
 def _left(deadline: float | None) -> float | None:
