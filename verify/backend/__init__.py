@@ -2,7 +2,8 @@
 
 Each backend answers a :class:`verify.system.LinearSystem` with a
 :class:`verify.system.BackendAnswer`: an exact witness, exact Motzkin multipliers with an
-irreducible support, or UNKNOWN (timeout) -- never a guess. Listing the backends
+irreducible support, or UNKNOWN (timeout) -- never a guess. Witnesses and multipliers
+are scaled to coprime integers (the systems are homogeneous). Listing the backends
 imports nothing heavy: z3, PuLP and highspy are imported inside the backends' methods.
 
 * ``"z3"``: z3's exact rational arithmetic; unsat cores shrunk to irreducible ones.

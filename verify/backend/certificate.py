@@ -55,9 +55,10 @@ def _columns(system: LinearSystem, support: Sequence[int]) -> list[list[Fraction
     return rows
 
 
-def normalise(multipliers: Sequence[Fraction]) -> tuple[Fraction, ...]:
-    """Scale to coprime integers (a positive scaling keeps a certificate a certificate)."""
-    ints, _ = primitive(multipliers)
+def normalise(values: Sequence[Fraction]) -> tuple[Fraction, ...]:
+    """Scale to coprime integers. The systems are homogeneous, so a positive multiple of a
+    witness is a witness and a positive multiple of a certificate is a certificate."""
+    ints, _ = primitive(values)
     return tuple(Fraction(i) for i in ints)
 
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 
-from verify.backend.certificate import is_certificate, is_witness, minimise_certificate
+from verify.backend.certificate import (
+    is_certificate,
+    is_witness,
+    minimise_certificate,
+    normalise,
+)
 from verify.backend.fourier_motzkin import OutOfTime, TooLarge, eliminate
 from verify.backend.simplex import solve_alternative
 from verify.system import BackendAnswer, LinearSystem, Status
@@ -47,7 +52,8 @@ def solve_exact(system: LinearSystem, *, timeout: float | None = None,
         witness = tuple(values)
         if not is_witness(system, witness):
             raise AssertionError(f"exact backend ({method}) produced a non-witness")
-        return BackendAnswer(Status.FEASIBLE, witness=witness, note=f"exact: {method}")
+        return BackendAnswer(Status.FEASIBLE, witness=normalise(witness),
+                             note=f"exact: {method}")
     if not is_certificate(system, values):
         raise AssertionError(f"exact backend ({method}) produced a non-certificate")
     return BackendAnswer(Status.INFEASIBLE, multipliers=minimise_certificate(system, values),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.backend.certificate import certificate_on_support, is_witness
+from verify.backend.certificate import certificate_on_support, is_witness, normalise
 from verify.backend.exact_backend import solve_exact
 from verify.backend.linalg import solve
 from verify.system import BackendAnswer, LinearSystem, Status
@@ -140,7 +140,8 @@ class LPBackend:
             x = [float(t.varValue or 0.0) for t in theta]
             witness = _rationalise(system, scaled, x)
             if witness is not None:
-                return BackendAnswer(Status.FEASIBLE, witness=witness, note="lp: feasible")
+                return BackendAnswer(Status.FEASIBLE, witness=normalise(witness),
+                                     note="lp: feasible")
             return _fallback(system, deadline, "lp point failed the exact re-check")
         if outcome != "infeasible":
             return _fallback(system, deadline, f"lp status {outcome}")

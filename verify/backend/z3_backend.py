@@ -14,7 +14,7 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from verify.backend.certificate import certificate_on_support, is_witness
+from verify.backend.certificate import certificate_on_support, is_witness, normalise
 from verify.backend.exact_backend import solve_exact
 from verify.system import BackendAnswer, LinearSystem, Status
 
@@ -74,12 +74,13 @@ class Z3Backend:
             if all(v is not None for v in values):
                 witness = tuple(v for v in values if v is not None)
                 if is_witness(system, witness):
-                    return BackendAnswer(Status.FEASIBLE, witness=witness, note="z3: sat")
-            return _fallback(system, timeout, "z3 model failed the exact re-check")
+                    return BackendAnswer(Status.FEASIBLE, witness=normalise(witness),
+                                         note="z3: sat")
+            return _fallback(system, deadline, "z3 model failed the exact re-check")
         core, complete = _shrink(core, check, z3)
         multipliers = certificate_on_support(system, core)
         if multipliers is None:
-            return _fallback(system, timeout, "z3 core gave no exact certificate")
+            return _fallback(system, deadline, "z3 core gave no exact certificate")
         note = f"z3: unsat, core of {sum(m != 0 for m in multipliers)} rows"
         if not complete:
             note += " (deletion pass cut short by the timeout; minimised exactly)"
@@ -108,7 +109,8 @@ def _shrink(core: list[int], check: Any, z3: Any) -> tuple[list[int], bool]:
     return kept, True
 
 
-def _fallback(system: LinearSystem, timeout: float | None, why: str) -> BackendAnswer:
-    answer = solve_exact(system, timeout=timeout)
+def _fallback(system: LinearSystem, deadline: float | None, why: str) -> BackendAnswer:
+    left = None if deadline is None else max(0.001, deadline - time.monotonic())
+    answer = solve_exact(system, timeout=left)
     return BackendAnswer(answer.status, answer.witness, answer.multipliers,
                          f"{why}; fell back to {answer.note}")
