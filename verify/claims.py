@@ -30,6 +30,10 @@ class Judgement:
     verdict: str  # correct | incorrect | unknown
     reason: str
     details: dict[str, Any] = field(default_factory=dict)
+    points: tuple[str, ...] = ()
+    """The reason's findings, one each (text reports list them one per line)."""
+    summary: str = ""
+    """The reason's first clause, before the findings."""
 
 
 @dataclass(frozen=True)
@@ -186,13 +190,14 @@ def _judge_because(spec: RnnSpec, table: StepTable, because: tuple[Inequality, .
     if all_required and status is Status.INFEASIBLE:
         if result.verdict is Verdict.REALIZABLE:
             raise InternalError("required, contradictory rows but the spec is realizable")
-        return Judgement("correct", "; ".join(lines), details)
+        head = "the argument is sound"
+        return Judgement("correct", head + ": " + "; ".join(lines), details, tuple(lines), head)
     head = "the argument does not prove it"
     if result.verdict is Verdict.UNREALIZABLE:
         head = "the conclusion (unrealizable) is right, but the argument does not prove it"
     elif result.verdict is Verdict.REALIZABLE:
         head = "the spec is realizable, so no argument can prove otherwise"
-    return Judgement("incorrect", head + ": " + "; ".join(lines), details)
+    return Judgement("incorrect", head + ": " + "; ".join(lines), details, tuple(lines), head)
 
 
 def _recheck_requirement(spec: RnnSpec, r: Requirement) -> None:

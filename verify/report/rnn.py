@@ -203,5 +203,9 @@ def to_text(spec: RnnSpec, table: StepTable, result: Result,
     if result.note and result.verdict is not Verdict.UNKNOWN:
         lines.append(f"  note: {result.note}")
     if judgement is not None:
-        lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.reason}")
+        if judgement.points:
+            lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.summary}:")
+            lines += [f"    - {p}" for p in judgement.points]
+        else:
+            lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.reason}")
     return "\n".join(lines)
