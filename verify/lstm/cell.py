@@ -64,6 +64,8 @@ class LSTMParams:
     def __post_init__(self) -> None:
         for kind in PARAM_KINDS:
             _check_gate_dict(kind, getattr(self, kind))
+            # A private dict of arrays: later edits to the caller's dict cannot reach us.
+            object.__setattr__(self, kind, {g: np.asarray(getattr(self, kind)[g]) for g in GATES})
         hidden, inputs = np.shape(self.W["i"]) if np.ndim(self.W["i"]) == 2 else (-1, -1)
         if hidden < 1 or inputs < 1:
             raise ValueError(f"W['i'] must be a non-empty 2-D array, got shape {np.shape(self.W['i'])}")
