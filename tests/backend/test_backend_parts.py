@@ -101,3 +101,12 @@ def test_exact_timeout_is_unknown() -> None:
     answer = backend.get("exact").solve(_random_system(7, 3, 3000), timeout=0.001)
     assert answer.status is Status.UNKNOWN
     assert "timeout" in answer.note
+
+
+@pytest.mark.parametrize("name", ["exact", "z3", "lp"])
+def test_malformed_row_is_a_value_error(name: str) -> None:
+    if name != "exact":
+        pytest.importorskip({"z3": "z3", "lp": "pulp"}[name])
+    bad = LinearSystem(("w1", "w2"), (Row((Fraction(1),), True),))
+    with pytest.raises(ValueError, match="row 0 has 1 coefficients for 2 parameters"):
+        backend.get(name).solve(bad)

@@ -17,6 +17,15 @@ from verify.system import LinearSystem
 _ZERO = Fraction(0)
 
 
+def check_shape(system: LinearSystem) -> None:
+    """ValueError unless every row has one coefficient per parameter."""
+    n = len(system.params)
+    for i, row in enumerate(system.rows):
+        if len(row.coefficients) != n:
+            raise ValueError(f"row {i} has {len(row.coefficients)} coefficients for {n} "
+                             f"parameters {system.params!r}")
+
+
 def dot(a: Sequence[Fraction], b: Sequence[Fraction]) -> Fraction:
     return sum((x * y for x, y in zip(a, b) if x and y), _ZERO)
 

@@ -12,6 +12,7 @@ import time
 from fractions import Fraction
 
 from verify.backend.certificate import (
+    check_shape,
     is_certificate,
     is_witness,
     minimise_certificate,
@@ -28,6 +29,7 @@ def solve_exact(system: LinearSystem, *, timeout: float | None = None,
                 method: str = "auto") -> BackendAnswer:
     """Exact answer; ``method`` is "auto" (Fourier-Motzkin unless it blows up),
     "fourier-motzkin" or "simplex"."""
+    check_shape(system)
     if method not in ("auto", "fourier-motzkin", "simplex"):
         raise ValueError(f"method={method!r} must be 'auto', 'fourier-motzkin' or 'simplex'")
     if not any(row.strict for row in system.rows):

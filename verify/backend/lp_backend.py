@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.backend.certificate import certificate_on_support, is_witness, normalise
+from verify.backend.certificate import certificate_on_support, check_shape, is_witness, normalise
 from verify.backend.exact_backend import solve_exact
 from verify.backend.linalg import solve
 from verify.system import BackendAnswer, LinearSystem, Status
@@ -113,6 +113,7 @@ class LPBackend:
     def solve(self, system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
         import pulp
 
+        check_shape(system)
         n = len(system.params)
         if not any(row.strict for row in system.rows):
             return BackendAnswer(Status.FEASIBLE, witness=(Fraction(0),) * n,

@@ -14,7 +14,7 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from verify.backend.certificate import certificate_on_support, is_witness, normalise
+from verify.backend.certificate import certificate_on_support, check_shape, is_witness, normalise
 from verify.backend.exact_backend import solve_exact
 from verify.system import BackendAnswer, LinearSystem, Status
 
@@ -37,6 +37,7 @@ class Z3Backend:
     def solve(self, system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
         import z3
 
+        check_shape(system)
         if not any(row.strict for row in system.rows):
             return BackendAnswer(Status.FEASIBLE,
                                  witness=tuple(Fraction(0) for _ in system.params),
