@@ -55,7 +55,9 @@ class SequenceCache:
     xs: Array
     """(T, B, D) inputs (the caller's array, not a copy)."""
     h_cols: Array
-    """(H, T+1, B): column ``h_cols[:, t, b]`` is h_t of example b (t = 0 is h0)."""
+    """(H+1, T+1, B): column ``h_cols[:H, t, b]`` is h_t of example b (t = 0 is h0); row H
+    is all ones, so that one product with ``[U | b]`` also adds the bias (and one product
+    with dZ also sums the bias gradient)."""
     c_cols: Array
     """(T+1, H, B): ``c_cols[t]`` holds c_t as columns (t = 0 is c0)."""
     gate_cols: Array
@@ -71,7 +73,7 @@ class SequenceCache:
     @property
     def hs(self) -> Array:
         """(T, B, H) view of h_1 ... h_T."""
-        return self.h_cols[:, 1:, :].transpose(1, 2, 0)
+        return self.h_cols[:-1, 1:, :].transpose(1, 2, 0)
 
     def gate(self, name: str) -> Array:
         """(T, B, H) view of one gate output: ``"i"``, ``"f"``, ``"o"`` or ``"c"`` (= cbar)."""
@@ -131,26 +133,26 @@ def sequence_forward(xs: Array, h0: Array | None, c0: Array | None, params: LSTM
     # rows (exact in binary floating point) saves one pass over the (3H, B) block per step.
     half = np.ones((4 * hidden, 1), dtype)
     half[:3 * hidden] = 0.5
-    U_half = (U_all * half).astype(dtype)
+    Ub_half = (np.concatenate([U_all, b_all[:, None]], axis=1) * half).astype(dtype)
 
     # All input projections at once, hidden-major: column (t, b) of W x.
     proj = ws.buffer("proj", (4 * hidden, steps * batch), dtype)
     np.matmul(W_all * half, xs.reshape(steps * batch, inputs).T, out=proj)
-    proj += b_all[:, None] * half
     proj_steps = proj.reshape(4 * hidden, steps, batch)
     gate_cols = ws.buffer("gate_cols", (steps, 4 * hidden, batch), dtype)
-    h_cols = ws.buffer("h_cols", (hidden, steps + 1, batch), dtype)
+    h_cols = ws.buffer("h_cols", (hidden + 1, steps + 1, batch), dtype)
     c_cols = ws.buffer("c_cols", (steps + 1, hidden, batch), dtype)
     tanh_c = ws.buffer("tanh_c", (steps, hidden, batch), dtype)
     recur = ws.buffer("recur", (4 * hidden, batch), dtype)
     scratch = ws.buffer("scratch", (hidden, batch), dtype)
-    h_cols[:, 0, :] = h0.T
+    h_cols[:hidden, 0, :] = h0.T
+    h_cols[hidden] = 1
     c_cols[0] = c0.T
     H2, H3 = 2 * hidden, 3 * hidden
     for t in range(steps):
         g = gate_cols[t]
         # (4H, H) @ (H, B): this orientation runs faster in BLAS than (B, H) @ (H, 4H).
-        np.matmul(U_half, h_cols[:, t, :], out=recur)
+        np.matmul(Ub_half, h_cols[:, t, :], out=recur)  # U h + b
         np.add(recur, proj_steps[:, t, :], out=g)
         np.tanh(g, out=g)
         s = g[:H3]
@@ -161,7 +163,7 @@ def sequence_forward(xs: Array, h0: Array | None, c0: Array | None, params: LSTM
         np.multiply(g[:hidden], g[H3:], out=scratch)
         c += scratch
         np.tanh(c, out=tanh_c[t])
-        np.multiply(g[H2:H3], tanh_c[t], out=h_cols[:, t + 1, :])
+        np.multiply(g[H2:H3], tanh_c[t], out=h_cols[:hidden, t + 1, :])
     cache = SequenceCache(xs=xs, h_cols=h_cols, c_cols=c_cols, gate_cols=gate_cols,
                           tanh_c=tanh_c, params=params, W_all=W_all, U_all=U_all)
     hs = cache.hs
@@ -240,9 +242,10 @@ def sequence_backward(dhs: Array | None, cache: SequenceCache, *, dh_T: Array | 
     dxs = ws.buffer("dxs", cache.xs.shape, dtype)
     np.matmul(flat_dz.T, cache.W_all, out=dxs.reshape(steps * batch, -1))
     dW_all = np.matmul(flat_dz, xs_flat, out=ws.buffer("dW_all", cache.W_all.shape, dtype))
-    h_prev = cache.h_cols[:, :steps, :].reshape(hidden, steps * batch)
-    dU_all = np.matmul(flat_dz, h_prev.T, out=ws.buffer("dU_all", cache.U_all.shape, dtype))
-    db_all = flat_dz.sum(axis=1, out=ws.buffer("db_all", (4 * hidden,), dtype))
+    h_prev = cache.h_cols[:, :steps, :].reshape(hidden + 1, steps * batch)  # with ones row
+    dUb_all = np.matmul(flat_dz, h_prev.T,
+                        out=ws.buffer("dUb_all", (4 * hidden, hidden + 1), dtype))
+    dU_all, db_all = dUb_all[:, :hidden], dUb_all[:, hidden]
     blocks = {g: slice(k * hidden, (k + 1) * hidden) for k, g in enumerate(GATES)}
     return SequenceGrads(dxs=dxs, dh0=dh_next.T, dc0=dc.T,
                          dW={g: dW_all[s] for g, s in blocks.items()},
