@@ -37,10 +37,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def timed(run: Callable[[], Any]) -> float:
-    start = time.perf_counter()
+def timed(run: Callable[[], Any]) -> tuple[float, float]:
+    """(wall-clock seconds, process CPU seconds) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main(argv: list[str]) -> int:
@@ -98,11 +99,13 @@ def main(argv: list[str]) -> int:
         numpy_step()
         numpy_step(None)
         torch_step()
-    times: dict[str, list[float]] = {"numpy": [], "numpy_fresh": [], "torch": []}
+    runs: dict[str, list[tuple[float, float]]] = {"numpy": [], "numpy_fresh": [], "torch": []}
     for _ in range(args.repeats):
-        times["numpy"].append(timed(numpy_step))
-        times["torch"].append(timed(torch_step))
-        times["numpy_fresh"].append(timed(lambda: numpy_step(None)))
+        runs["numpy"].append(timed(numpy_step))
+        runs["torch"].append(timed(torch_step))
+        runs["numpy_fresh"].append(timed(lambda: numpy_step(None)))
+    times = {name: [wall for wall, _ in values] for name, values in runs.items()}
+    cpu = {name: statistics.median(c for _, c in values) for name, values in runs.items()}
     median = {name: statistics.median(values) for name, values in times.items()}
 
     print(f"shape: T={args.steps} batch={args.batch} input={args.input} hidden={args.hidden} "
@@ -116,6 +119,11 @@ def main(argv: list[str]) -> int:
           f"(min {min(times['numpy_fresh']) * 1e3:.1f})")
     print(f"torch.nn.LSTM forward+backward:       median {median['torch'] * 1e3:.1f} ms "
           f"(min {min(times['torch']) * 1e3:.1f})")
+    # CPU time is robust to other processes sharing the cores, but with more than one
+    # thread it also counts BLAS/OpenMP threads spinning while they wait: compare at 1 thread.
+    print(f"process CPU time medians: numpy {cpu['numpy'] * 1e3:.1f} ms, torch "
+          f"{cpu['torch'] * 1e3:.1f} ms, ratio {cpu['numpy'] / cpu['torch']:.2f}")
+    print(f"ratio of minima numpy/torch: {min(times['numpy']) / min(times['torch']):.2f}")
     print(f"ratio numpy/torch (fresh buffers): {median['numpy_fresh'] / median['torch']:.2f}")
     print(f"ratio numpy/torch: {median['numpy'] / median['torch']:.2f}")
     return 0
