@@ -188,3 +188,15 @@ def test_params_round_trips_and_random_bounds() -> None:
     for name, value in params.flat().items():
         np.testing.assert_array_equal(again.flat()[name], value)
     assert list(params.flat())[:4] == ["W_i", "W_f", "W_o", "W_c"]
+
+
+def test_sequence_outputs_are_read_only_views_of_the_cache() -> None:
+    rng = np.random.default_rng(10)
+    params = LSTMParams.random(3, 2, rng=rng)
+    hs, (h_T, c_T), cache = sequence_forward(rng.normal(size=(4, 2, 3)), None, None, params)
+    for name, view in (("hs", hs), ("h_T", h_T), ("c_T", c_T), ("cache.hs", cache.hs),
+                       ("gate f", cache.gate("f"))):
+        with pytest.raises(ValueError, match="read-only"):
+            view[...] = 0
+        assert view.base is not None, name
+    np.testing.assert_array_equal(h_T, hs[-1])

@@ -15,6 +15,14 @@ from verify.lstm.cell import (
     cell_forward,
     sigmoid,
 )
+from verify.lstm.sequence import (
+    SequenceCache,
+    SequenceGrads,
+    SequenceWorkspace,
+    sequence_backward,
+    sequence_forward,
+)
 
-__all__ = ["GATES", "CellCache", "CellGrads", "LSTMParams", "cell_backward", "cell_forward",
-           "sigmoid"]
+__all__ = ["GATES", "CellCache", "CellGrads", "LSTMParams", "SequenceCache", "SequenceGrads",
+           "SequenceWorkspace", "cell_backward", "cell_forward", "sequence_backward",
+           "sequence_forward", "sigmoid"]

@@ -45,6 +45,12 @@ class SequenceWorkspace:
         return new
 
 
+def _read_only(view: Array) -> Array:
+    """Views of the cache are handed out read-only: BPTT would silently use any edit."""
+    view.flags.writeable = False
+    return view
+
+
 @dataclass(frozen=True, eq=False)
 class SequenceCache:
     """What BPTT needs, stored hidden-major (column vectors side by side, as in the math).
@@ -72,14 +78,14 @@ class SequenceCache:
 
     @property
     def hs(self) -> Array:
-        """(T, B, H) view of h_1 ... h_T."""
-        return self.h_cols[:-1, 1:, :].transpose(1, 2, 0)
+        """(T, B, H) read-only view of h_1 ... h_T."""
+        return _read_only(self.h_cols[:-1, 1:, :].transpose(1, 2, 0))
 
     def gate(self, name: str) -> Array:
         """(T, B, H) view of one gate output: ``"i"``, ``"f"``, ``"o"`` or ``"c"`` (= cbar)."""
         k = GATES.index(name)
         hidden = self.params.hidden_size
-        return self.gate_cols[:, k * hidden:(k + 1) * hidden, :].transpose(0, 2, 1)
+        return _read_only(self.gate_cols[:, k * hidden:(k + 1) * hidden, :].transpose(0, 2, 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,10 +173,7 @@ def sequence_forward(xs: Array, h0: Array | None, c0: Array | None, params: LSTM
     cache = SequenceCache(xs=xs, h_cols=h_cols, c_cols=c_cols, gate_cols=gate_cols,
                           tanh_c=tanh_c, params=params, W_all=W_all, U_all=U_all)
     hs = cache.hs
-    hs.flags.writeable = False  # a view of the cache: BPTT would silently use edits
-    c_T = c_cols[steps].T
-    c_T.flags.writeable = False
-    return hs, (hs[-1], c_T), cache
+    return hs, (hs[-1], _read_only(c_cols[steps].T)), cache
 
 
 def _initial(name: str, value: Array | None, buffer: Array) -> Array:
