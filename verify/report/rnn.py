@@ -194,6 +194,9 @@ def to_text(spec: RnnSpec, table: StepTable, result: Result,
         assert result.proof is not None
         lines.append("  UNREALIZABLE: no weights w1, w2, b produce these outputs.")
         lines += _proof_text(spec, table, result.proof, {}, "  ")
+        if isinstance(result.proof, Certificate) and any(s.s0 is None for s in spec.sequences):
+            lines.append("  this holds for every choice of the free s0: no row above depends "
+                         "on it, so no case split is needed")
         lines += ["  " + s for s in _conflict_text(spec, table, result)]
     else:
         lines.append(f"  UNKNOWN: {result.note or 'the solver gave up'} "
