@@ -110,7 +110,7 @@ def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
                      f"output {int(table.y[k])}{also})")
     lines.append(f"{indent}  ⇒ 0 > 0")
     lines.append(f"{indent}in one line: {' + '.join(terms)} ⇒ 0 > 0")
-    return lines
+    return lines + [indent + w for w in _conflict_words(spec, table, cert, assigned)]
 
 
 def _proof_text(spec: RnnSpec, table: StepTable, proof: Proof, assigned: dict[int, int],
@@ -126,18 +126,22 @@ def _proof_text(spec: RnnSpec, table: StepTable, proof: Proof, assigned: dict[in
     return lines
 
 
-def _conflict_text(spec: RnnSpec, table: StepTable, result: Result) -> list[str]:
-    if result.conflict is None or not isinstance(result.proof, Certificate):
+def _conflict_words(spec: RnnSpec, table: StepTable, cert: Certificate,
+                    assigned: dict[int, int]) -> list[str]:
+    """Two rows that are each other's negation: same (x_t, s_(t-1)), different outputs."""
+    if len(cert.rows) != 2:
         return []
-    cited = {(r.sequence, r.t) for r in result.proof.rows}
-    if set(result.conflict) != cited:
+    a, b = cert.rows
+    if tuple(-c for c in a.coefficients) != b.coefficients:
         return []
-    (sa, ta), (sb, tb) = result.conflict
-    k = table.index(sa, ta)
-    return [(f"in words: {_where(spec, sa, ta)} and {_where(spec, sb, tb)} both see "
-            f"x={table.x_exact(k)} with s_prev={int(table.s_prev[k])}, but must output 1 and "
-            "0; the network computes the same s_t from the same (x_t, s_(t-1)), so no "
-            "weights can do both.")]
+    k = table.index(a.sequence, a.t)
+    sp = int(table.s_prev[k])
+    if sp == FREE:
+        sp = assigned[a.sequence]
+    return [(f"in words: {_where(spec, a.sequence, a.t)} and {_where(spec, b.sequence, b.t)} "
+            f"both see x={table.x_exact(k)} with s_prev={sp}, but must output "
+            f"{int(table.y[k])} and {1 - int(table.y[k])}; the network computes the same s_t "
+            "from the same (x_t, s_(t-1)), so no weights can do both.")]
 
 
 def _short(q: Fraction) -> str:
@@ -197,7 +201,6 @@ def to_text(spec: RnnSpec, table: StepTable, result: Result,
         if isinstance(result.proof, Certificate) and any(s.s0 is None for s in spec.sequences):
             lines.append("  this holds for every choice of the free s0: no row above depends "
                          "on it, so no case split is needed")
-        lines += ["  " + s for s in _conflict_text(spec, table, result)]
     else:
         lines.append(f"  UNKNOWN: {result.note or 'the solver gave up'} "
                      "(try a larger --timeout or --solver lp)")
