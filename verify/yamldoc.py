@@ -10,6 +10,7 @@ outright, which also defuses alias bombs ("billion laughs").
 from __future__ import annotations
 
 import stat
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +174,9 @@ class Node:
         for name, node in out.items():
             if name not in allowed:
                 known = ", ".join(sorted(allowed))
-                raise SpecError(f"unknown key {name!r}; known keys here are: {known}",
+                close = difflib.get_close_matches(name, sorted(allowed), n=1)
+                guess = f"did you mean {close[0]!r}? " if close else ""
+                raise SpecError(f"unknown key {name!r}; {guess}known keys here are: {known}",
                                 path=self.path, line=_key_line(self.raw, name) or node.line,
                                 key=self._child_key(name))
         for name in sorted(required):
