@@ -9,8 +9,8 @@ outright, which also defuses alias bombs ("billion laughs").
 
 from __future__ import annotations
 
-import stat
 import difflib
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
