@@ -2,7 +2,7 @@
 
 Same weights, inputs and upstream gradient for both; both compute the gradients of the
 inputs, the initial state and all weights. Warm-up runs, then numpy and torch repeats
-interleaved (so background load hits both alike), medians reported. The last line is
+in interleaved blocks (so background load hits both alike), medians reported. The last line is
 ``ratio numpy/torch: R``.
 
 Threads: numpy's BLAS and torch get the same count (default 2, this machine's cores):
@@ -33,6 +33,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--block", type=int, default=5, help="consecutive runs per library")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -99,17 +100,25 @@ def main(argv: list[str]) -> int:
         numpy_step()
         numpy_step(None)
         torch_step()
+    # Blocks of repeats, the blocks interleaved: background load hits both alike, while
+    # within a block neither library's idle-spinning worker threads (OpenBLAS, OpenMP)
+    # steal the cores from the other's run right after a switch.
     runs: dict[str, list[tuple[float, float]]] = {"numpy": [], "numpy_fresh": [], "torch": []}
-    for _ in range(args.repeats):
-        runs["numpy"].append(timed(numpy_step))
-        runs["torch"].append(timed(torch_step))
-        runs["numpy_fresh"].append(timed(lambda: numpy_step(None)))
+    steps: dict[str, Callable[[], Any]] = {"numpy": numpy_step, "torch": torch_step,
+                                           "numpy_fresh": lambda: numpy_step(None)}
+    done = 0
+    while done < args.repeats:
+        block = min(args.block, args.repeats - done)
+        for name, step in steps.items():
+            runs[name].extend(timed(step) for _ in range(block))
+        done += block
     times = {name: [wall for wall, _ in values] for name, values in runs.items()}
     cpu = {name: statistics.median(c for _, c in values) for name, values in runs.items()}
     median = {name: statistics.median(values) for name, values in times.items()}
 
     print(f"shape: T={args.steps} batch={args.batch} input={args.input} hidden={args.hidden} "
-          f"{args.dtype}; {args.warmup} warm-up runs, {args.repeats} interleaved repeats")
+          f"{args.dtype}; {args.warmup} warm-up runs, {args.repeats} repeats each in "
+          f"interleaved blocks of {args.block}")
     print(f"threads: numpy BLAS {args.threads} (OPENBLAS/OMP/MKL_NUM_THREADS), "
           f"torch {torch.get_num_threads()} intra-op + 1 inter-op (torch {torch.__version__}, "
           f"numpy {np.__version__})")
