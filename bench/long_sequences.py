@@ -57,7 +57,7 @@ WEIGHTS = {
     "csv": (Fraction(3, 2), Fraction(-1, 3), Fraction(-1, 7)),
 }
 CSV_SCALE = 10**6  # csv inputs are k / 10**6, written as decimals with 6 places
-Z3_CAP_SECONDS = 60.0
+CAP_SECONDS = 60.0  # a baseline is skipped at sizes after one that took longer than this
 QUICK_Z3_MAX_STEPS = 10**3  # --quick: the per-step z3 encoding takes seconds at 10**4
 TARGET_1M_SECONDS = 1.0
 TARGET_Z3_RATIO = 5.0
@@ -310,7 +310,7 @@ class Row:
     stages: list[dict[str, float]] = field(default_factory=list)
     z3: list[float] = field(default_factory=list)
     highs: list[float] = field(default_factory=list)
-    z3_skipped: bool = False
+    skipped: set[str] = field(default_factory=set)  # baselines not run (cap)
 
     def median(self, name: str) -> float | None:
         values: list[float] = getattr(self, name)
@@ -334,7 +334,7 @@ def _baseline_repeats(first: float) -> int:
     return 3 if first < 1.0 else (2 if first < 10.0 else 1)
 
 
-def measure(case: Case, quick: bool, z3_skip: bool) -> Row:
+def measure(case: Case, quick: bool, baselines: list[str]) -> Row:
     row = Row(case)
     for _ in range(_repeats(case.steps, quick)):
         verdict, seconds, cpu = tool_cli(case)
@@ -345,8 +345,8 @@ def measure(case: Case, quick: bool, z3_skip: bool) -> Row:
         row.verdicts["inproc"] = verdict
         row.stages.append(times)
     for name, fn in (("highs", highs_plain), ("z3", z3_plain)):
-        if name == "z3" and z3_skip:
-            row.z3_skipped = True
+        if name not in baselines:
+            row.skipped.add(name)
             continue
         samples: list[float] = getattr(row, name)
         verdict, seconds = fn(case)
@@ -377,8 +377,7 @@ def print_table(rows: list[Row]) -> None:
     print("-" * len(head))
     for r in rows:
         cli, inproc = r.median("cli"), r.stage_median("total")
-        z3_time = None if r.z3_skipped else r.median("z3")
-        highs = r.median("highs")
+        z3_time, highs = r.median("z3"), r.median("highs")
         verdict = r.verdicts.get("cli", "?") if r.ok() else "MISMATCH " + json.dumps(r.verdicts)
         print(f"{r.case.label} | {_ms(cli):>7s} {_ms(r.median('cli_cpu')):>7s} | "
               f"{_ms(inproc):>7s} = "
@@ -403,7 +402,7 @@ def check_targets(rows: list[Row]) -> bool:
     mid = [r for r in rows if r.case.steps == 10**5]
     if mid:
         ratios = [(r.median("z3") or 0.0) / (r.median("cli") or 1.0)
-                  for r in mid if not r.z3_skipped]
+                  for r in mid if r.z3]
         passed = bool(ratios) and all(q > TARGET_Z3_RATIO for q in ratios)
         ok &= passed
         low = f"{min(ratios):.1f}x" if ratios else "z3 skipped"
@@ -420,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="sizes up to 10**4 (smoke run)")
     parser.add_argument("--sizes", type=int, nargs="+", help="step counts to run")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--baselines", nargs="*", choices=("z3", "highs"),
+                        default=["z3", "highs"], help="baselines to run (default: both)")
     parser.add_argument("--keep", metavar="DIR", help="write the specs to DIR and keep them")
     parser.add_argument("--json", metavar="PATH", help="also write the raw timings as JSON")
     args = parser.parse_args(argv)
@@ -434,18 +435,19 @@ def main(argv: list[str] | None = None) -> int:
         warm = make_cases(workdir, "binary", 10, seed=99)
         tool_inprocess(warm[0])
         for kind in args.kinds:
-            last_z3: dict[bool, float] = {}
+            slowest: dict[tuple[str, bool], float] = {}
             for steps in sizes:
                 for case in make_cases(workdir, kind, steps):
-                    skip = (last_z3.get(case.realizable, 0.0) > Z3_CAP_SECONDS
-                            or (args.quick and steps > QUICK_Z3_MAX_STEPS))
-                    row = measure(case, args.quick, skip)
-                    if not skip and row.z3:
-                        last_z3[case.realizable] = min(row.z3)
+                    run = [b for b in args.baselines
+                           if slowest.get((b, case.realizable), 0.0) <= CAP_SECONDS
+                           and not (b == "z3" and args.quick and steps > QUICK_Z3_MAX_STEPS)]
+                    row = measure(case, args.quick, run)
+                    for b in run:
+                        slowest[(b, case.realizable)] = min(getattr(row, b))
                     rows.append(row)
-                    print(f"  done {case.label.strip():28s} cli {_ms(row.median('cli'))} ms, "
-                          f"z3 {_ms(None if skip else row.median('z3'))} ms, "
-                          f"highs {_ms(row.median('highs'))} ms", flush=True)
+                    print(f"  done {case.label.strip():24s} " + ", ".join(
+                        f"{name} {_ms(row.median(name))}" for name in ("cli", "z3", "highs"))
+                        + " (ms)", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -460,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps([{
             "kind": r.case.kind, "steps": r.case.steps, "realizable": r.case.realizable,
             "verdicts": r.verdicts, "cli": r.cli, "cli_cpu": r.cli_cpu, "stages": r.stages, "z3": r.z3,
-            "z3_skipped": r.z3_skipped, "highs": r.highs} for r in rows], indent=1))
+            "skipped": sorted(r.skipped), "highs": r.highs} for r in rows], indent=1))
     mismatches = [r for r in rows if not r.ok()]
     for r in mismatches:
         print(f"MISMATCH {r.case.label}: {r.verdicts}")
