@@ -20,3 +20,12 @@ def test_readme_examples_match_the_tool(capsys, monkeypatch):
         main(command.split())
         assert capsys.readouterr().out == shown, command
     assert os.path.exists(ROOT / ".ci" / "run")
+
+
+def test_readme_python_examples_run(capsys):
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # our own documentation, not input
+    assert "dz_f" in capsys.readouterr().out
