@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_readme_examples_match_the_tool(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```\n\$ verify (check [^\n]*)\n(.*?)```", text, flags=re.S)
+    blocks = re.findall(r"```\n\$ verify (check [^\n]*)\n(.*?)```", text, flags=re.DOTALL)
     assert blocks, "the README should show at least one real run"
     for command, shown in blocks:
         main(command.split())
@@ -24,8 +24,8 @@ def test_readme_examples_match_the_tool(capsys, monkeypatch):
 
 def test_readme_python_examples_run(capsys):
     text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
     assert blocks
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})  # our own documentation, not input
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own README, not input
     assert "dz_f" in capsys.readouterr().out
