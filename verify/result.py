@@ -80,27 +80,6 @@ def satisfies(row: Row, theta: tuple[Fraction, ...]) -> bool:
     return value > 0 if row.strict else value >= 0
 
 
-def simplest_witness(system: LinearSystem, theta: tuple[Fraction, ...],
-                     *, max_denominator: int = 64) -> tuple[Fraction, ...]:
-    """A witness with small numbers, if one is near ``theta`` (else ``theta`` itself).
-
-    The rows are homogeneous, so any positive multiple of a witness is one too: scale so
-    the largest entry is 1, then try the grid of multiples of 1/d for d = 1, 2, ...,
-    and finally clear denominators, so that e.g. (1/4, 1/4, 0) reads (1, 1, 0).
-    """
-    if not is_witness(system, theta):
-        return theta
-    top = max((abs(v) for v in theta), default=Fraction(0))
-    if top == 0:
-        return theta
-    unit = [v / top for v in theta]
-    for den in range(1, max_denominator + 1):
-        cand = tuple(Fraction(round(v * den), den) for v in unit)
-        if is_witness(system, cand):
-            return tuple(normalise(list(cand)))
-    return theta
-
-
 def smallest_certificate(system: LinearSystem, *, max_rows: int = 14
                          ) -> tuple[Fraction, ...] | None:
     """The certificate of fewest rows (None if the system is feasible or too big to search).

@@ -28,9 +28,9 @@ from verify.result import (
     is_certificate,
     is_witness,
     satisfies,
-    simplest_witness,
     smallest_certificate,
 )
+from verify.simplest import simplest_witness
 from verify.system import BackendAnswer, LinearSystem, Row, Status
 
 
