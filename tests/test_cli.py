@@ -40,11 +40,16 @@ def test_seed_specs_give_the_documented_verdicts(capsys, solver):
 def test_json_certificate_shape(capsys):
     code, [out] = run_json(capsys, str(SEED / "q1b.yaml"))
     assert code == 0
-    assert out["certificate"]["rows"] == [
+    contract = ("sequence", "t", "coefficients", "relation", "multiplier")
+    assert [{k: r[k] for k in contract} for r in out["certificate"]["rows"]] == [
         {"sequence": 0, "t": 1, "coefficients": {"w1": "0", "w2": "0", "b": "1"},
          "relation": ">", "multiplier": "1"},
         {"sequence": 0, "t": 5, "coefficients": {"w1": "0", "w2": "0", "b": "-1"},
          "relation": ">=", "multiplier": "1"}]
+    # every row maps back to all the steps that require it
+    assert out["certificate"]["rows"][1]["steps_with_this_row"] == 2
+    assert out["certificate"]["rows"][1]["first_steps"] == [{"sequence": 0, "t": 5},
+                                                            {"sequence": 0, "t": 6}]
 
 
 def test_witness_is_exact_strings(capsys):

@@ -44,5 +44,5 @@ def check_spec(root: Node, options: Options) -> Outcome:
     elif judgement is not None and judgement.verdict == "incorrect":
         code = ExitCode.CLAIM_INCORRECT
     return Outcome(spec.path, result.verdict.value, code,
-                   report.to_json(spec, result, judgement),
+                   report.to_json(spec, table, result, judgement),
                    report.to_text(spec, table, result, judgement))

@@ -24,17 +24,31 @@ TABLE_ROWS = 12
 
 # -- JSON ------------------------------------------------------------------------------------
 
-def proof_json(proof: Proof, params: tuple[str, ...]) -> dict[str, Any]:
+def proof_json(proof: Proof, table: StepTable,
+               assigned: dict[int, int] | None = None) -> dict[str, Any]:
+    """A proof as the documented JSON; each row also says where else it is required."""
+    assigned = assigned or {}
+    params = table.spec.params
     if isinstance(proof, Certificate):
-        return {"rows": [{"sequence": r.sequence, "t": r.t,
-                          "coefficients": {p: str(c) for p, c in zip(params, r.coefficients)},
-                          "relation": r.relation, "multiplier": str(r.multiplier)}
-                         for r in proof.rows]}
+        rows = []
+        for r in proof.rows:
+            k = table.index(r.sequence, r.t)
+            s_prev = assigned.get(r.sequence) if int(table.s_prev[k]) == FREE else None
+            steps, count = same_row_steps(table, k, s_prev)
+            rows.append({"sequence": r.sequence, "t": r.t,
+                         "coefficients": {p: str(c) for p, c in zip(params, r.coefficients)},
+                         "relation": r.relation, "multiplier": str(r.multiplier),
+                         "steps_with_this_row": count,
+                         "first_steps": [{"sequence": int(table.seq[h]), "t": int(table.t[h])}
+                                         for h in steps]})
+        return {"rows": rows}
     return {"split": {"sequence": proof.sequence, "var": "s0"},
-            "cases": [{"value": v, "proof": proof_json(p, params)} for v, p in proof.cases]}
+            "cases": [{"value": v, "proof": proof_json(p, table, {**assigned, proof.sequence: v})}
+                      for v, p in proof.cases]}
 
 
-def to_json(spec: RnnSpec, result: Result, judgement: Judgement | None) -> dict[str, Any]:
+def to_json(spec: RnnSpec, table: StepTable, result: Result,
+            judgement: Judgement | None) -> dict[str, Any]:
     out: dict[str, Any] = {"checked": result.verdict is not Verdict.UNKNOWN,
                            "backend": result.backend}
     if spec.name:
@@ -45,7 +59,7 @@ def to_json(spec: RnnSpec, result: Result, judgement: Judgement | None) -> dict[
         if any(s.s0 is None for s in spec.sequences):
             out["s0"] = list(result.witness.s0)
     if result.proof is not None:
-        out["certificate"] = {"format": CERT_FORMAT, **proof_json(result.proof, spec.params)}
+        out["certificate"] = {"format": CERT_FORMAT, **proof_json(result.proof, table)}
     if result.conflict is not None:
         (sa, ta), (sb, tb) = result.conflict
         out["conflict"] = [{"sequence": sa, "t": ta}, {"sequence": sb, "t": tb}]
