@@ -125,3 +125,9 @@ def test_huge_and_tiny_exact_inputs(tmp_path, capsys, solver):
     assert "≈1.0000e+400" in capsys.readouterr().out
     code, [out] = run_json(capsys, "--solver", solver, str(spec))
     assert code == 0 and out["status"] == "realizable" and out["checked"]
+
+
+def test_text_mode_closes_a_batch_with_a_summary(capsys):
+    assert main(["check", str(SEED / "q1b.yaml"), str(SEED / "q1b_seed_answer.yaml")]) == 1
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert last == "2 specs: 2 unrealizable; claims: 1 incorrect"

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -103,21 +104,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("verify: --examples must be at least 1", file=sys.stderr)
         return ExitCode.SPEC_ERROR
     options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples)
-    codes: list[ExitCode] = []
+    outcomes: list[Outcome] = []
     paths = list(expand_paths(args.paths))
     if not paths:
         print("verify: no spec files found under " + " ".join(args.paths), file=sys.stderr)
         return ExitCode.SPEC_ERROR
     for i, path in enumerate(paths):
         outcome = check_one(path, options)
-        codes.append(outcome.exit_code)
+        outcomes.append(outcome)
         if args.format == "json":
             print(json.dumps(outcome.to_json(), ensure_ascii=False), flush=True)
         else:
             if i:
                 print()
             print(outcome.text, flush=True)
-    return int(combine(codes))
+    if args.format == "text" and len(outcomes) > 1:
+        print()
+        print(summary(outcomes))
+    return int(combine([o.exit_code for o in outcomes]))
+
+
+def summary(outcomes: Sequence[Outcome]) -> str:
+    """One closing line for a batch: how many specs of each status, how many claims wrong."""
+    statuses = Counter(o.status for o in outcomes)
+    verdicts = Counter(o.payload["claim"]["verdict"] for o in outcomes
+                       if isinstance(o.payload.get("claim"), dict))
+    parts = [f"{n} {status}" for status, n in sorted(statuses.items())]
+    line = f"{len(outcomes)} specs: " + ", ".join(parts)
+    if verdicts:
+        line += "; claims: " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))
+    return line
 
 
 def console_main() -> None:
