@@ -48,6 +48,8 @@ def ask(backend_name: str, system: LinearSystem, timeout: float | None,
         notes: list[str]) -> BackendAnswer:
     """One backend call, screened exactly; a wrong answer is replaced by the exact backend's."""
     ans = backends.get(backend_name).solve(system, timeout=timeout)
+    if "fell back" in ans.note:  # the backend replaced its own answer: say so
+        notes.append(ans.note)
     if ans.status is Status.UNKNOWN:
         return ans
     ok = (is_witness(system, ans.witness) if ans.status is Status.FEASIBLE
