@@ -82,3 +82,18 @@ def test_sequence_forward_equals_chaining_cell_forward(case: SequenceCase) -> No
         np.testing.assert_allclose(hs[t], h, rtol=1e-13, atol=1e-15, err_msg=f"h at t={t}")
     np.testing.assert_allclose(h_T, h, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(c_T, c, rtol=1e-13, atol=1e-15)
+
+
+def test_empty_batch_runs_forward_and_backward() -> None:
+    """A batch of 0 examples is accepted by the forward pass, so BPTT must accept it too:
+    no input gradients, and zero (not missing) parameter gradients."""
+    params = LSTMParams.random(3, 2, rng=np.random.default_rng(0))
+    hs, (h_T, c_T), cache = sequence_forward(np.zeros((4, 0, 3)), None, None, params)
+    assert hs.shape == (4, 0, 2) and h_T.shape == c_T.shape == (0, 2)
+    grads = sequence_backward(np.zeros((4, 0, 2)), cache)
+    assert grads.dxs.shape == (4, 0, 3)
+    assert grads.dh0.shape == grads.dc0.shape == (0, 2)
+    for name, grad in grads.flat().items():
+        if name not in ("xs", "h0", "c0"):
+            assert grad.shape == params.flat()[name].shape, name
+            assert not np.any(grad), name

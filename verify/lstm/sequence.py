@@ -241,9 +241,10 @@ def sequence_backward(dhs: Array | None, cache: SequenceCache, *, dh_T: Array | 
         np.matmul(UT, dz, out=dh_next)
         dZ[:, t, :] = dz
     flat_dz = dZ.reshape(4 * hidden, steps * batch)
-    xs_flat = cache.xs.reshape(steps * batch, -1)
+    inputs = cache.xs.shape[2]  # explicit, not -1: a batch of 0 leaves -1 undetermined
+    xs_flat = cache.xs.reshape(steps * batch, inputs)
     dxs = ws.buffer("dxs", cache.xs.shape, dtype)
-    np.matmul(flat_dz.T, cache.W_all, out=dxs.reshape(steps * batch, -1))
+    np.matmul(flat_dz.T, cache.W_all, out=dxs.reshape(steps * batch, inputs))
     dW_all = np.matmul(flat_dz, xs_flat, out=ws.buffer("dW_all", cache.W_all.shape, dtype))
     h_prev = cache.h_cols[:, :steps, :].reshape(hidden + 1, steps * batch)  # with ones row
     dUb_all = np.matmul(flat_dz, h_prev.T,
