@@ -78,6 +78,14 @@ def test_from_texts_validates_up_front(tokens: list[str], needle: str) -> None:
         Series.from_texts(tokens)
 
 
+@pytest.mark.parametrize("long", ["0." + "1" * 5000, "1" * 5000 + ".5", "1/" + "3" * 5000],
+                         ids=["fraction_part", "integer_part", "ratio"])
+def test_from_texts_refuses_too_many_digits_up_front(long: str) -> None:
+    # Python's int-from-string limit: found now, not when the element is first read
+    with pytest.raises(ValueError, match="element 2: .*too many digits"):
+        Series.from_texts(["1", long, "2.5"])
+
+
 def test_from_floats_exact_binary_values() -> None:
     s = Series.from_floats(np.array([0.1, 2.0, -0.5]))
     assert s.exact(0) == F(0.1) != F(1, 10)  # the binary double, exactly

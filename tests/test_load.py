@@ -139,6 +139,11 @@ HEAD = "model: step-rnn\n"
 SEQ = "input: [0, 1]\noutput: [0, 1]\n"
 
 
+def test_too_many_digits_is_a_spec_error() -> None:
+    err = load_error(HEAD + f"input: [1, 0.{'1' * 5000}]\noutput: [1, 0]\n")
+    assert "too many digits" in err.message and err.key == "input[1]", str(err)
+
+
 @pytest.mark.parametrize(("text", "line", "key", "needle"), [
     (HEAD + SEQ + "inptu: [1]\n", 4, "inptu", "unknown key 'inptu'"),
     (HEAD + "sequences:\n  - {input: [1], output: [1], s1: 0}\n", 3, "sequences[0].s1",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -133,6 +134,7 @@ class Series:
                     i = joined.count("\n", 0, m.start())
                     raise ValueError(f"element {i + 1} ({toks[i]!r}): exponent larger than "
                                      f"{MAX_EXPONENT} is not supported")
+        _parse_long_tokens(joined, toks)
         if not any(c in joined for c in ".eE/"):
             try:  # integers: numpy parses decimal strings to int64 in C
                 ints = np.array(toks, dtype=np.int64)
@@ -159,6 +161,23 @@ class Series:
         except ValueError:
             _raise_first_bad(toks)
         return cls(approx, lambda i: parse_number(toks[i]))
+
+
+def _parse_long_tokens(joined: str, tokens: Sequence[str]) -> None:
+    """Parse now every token longer than Python's int-from-string limit (4300 digits by
+    default): the exact parse is otherwise lazy, and its "too many digits" refusal would
+    surface later, as a crash, instead of naming the element. Shorter tokens cannot hit it.
+    """
+    limit = sys.get_int_max_str_digits()
+    if not limit or len(joined) <= limit:
+        return
+    raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)  # validated ASCII
+    bounds = np.concatenate(([-1], np.flatnonzero(raw == 10), [len(raw)]))
+    for i in np.flatnonzero(np.diff(bounds) - 1 > limit):
+        try:
+            parse_number(tokens[int(i)])
+        except ValueError as exc:
+            raise ValueError(f"element {int(i) + 1}: {exc}") from None
 
 
 def _fixed_point_shadow(joined: str, count: int) -> np.ndarray | None:
