@@ -121,3 +121,15 @@ def test_every_step_row_is_found_as_required(spec, data):
     req = find_requirement(spec, table, parse_inequality(text, params=PARAMS))
     assert req.t is not None
     assert checker.derive_row(spec, req.sequence, req.t, {}) == (coeffs, strict)
+
+
+def test_required_at_names_the_sequence_when_there_are_several():
+    # sequence 0 must be named too: "required at t=4" alone would be ambiguous
+    spec = make_spec([Q1B, Q1A], claim=claim(realizable=False,
+                                             because=["w1 + w2 + b <= 0", "w1 + b > 0"]))
+    j, _ = verdict_of(spec)
+    assert [i["required_at"] for i in j.details["inequalities"]] == [
+        {"sequence": 0, "t": 4}, {"sequence": 0, "t": 7}]
+    assert "'w1 + w2 + b <= 0' is required at t=4 of sequence 0" in j.points
+    single = make_spec([Q1B], claim=claim(realizable=False, because=["w1 + b > 0"]))
+    assert "'w1 + b > 0' is required at t=7" in verdict_of(single)[0].points

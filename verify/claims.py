@@ -164,7 +164,7 @@ def _judge_because(spec: RnnSpec, table: StepTable, because: tuple[Inequality, .
             _recheck_requirement(spec, r)
     rows = [checker.canonical(q, spec.params) for q in because]
     status, data = _jointly(spec, rows, solver, timeout)
-    lines = [_describe(r) for r in reqs]
+    lines = [_describe(r, len(spec.sequences)) for r in reqs]
     details: dict[str, Any] = {"inequalities": [
         {"text": r.inequality.text, "required_at": None if r.t is None else
          {"sequence": r.sequence, "t": r.t}, "weaker": r.weaker, "reason": r.why_not}
@@ -209,12 +209,12 @@ def _recheck_requirement(spec: RnnSpec, r: Requirement) -> None:
         raise InternalError(f"{r.inequality.text!r} is not what t={r.t} requires")
 
 
-def _describe(r: Requirement) -> str:
+def _describe(r: Requirement, n_sequences: int) -> str:
     if r.t is None:
         return f"'{r.inequality.text}' is not required: {r.why_not}"
     extra = " (in the strict form '>'; the claimed '>=' is implied by it)" if r.weaker else ""
     return f"'{r.inequality.text}' is required at t={r.t}" + (
-        f" of sequence {r.sequence}" if r.sequence else "") + extra
+        f" of sequence {r.sequence}" if n_sequences > 1 else "") + extra
 
 
 def _jointly(spec: RnnSpec, rows: list[tuple[tuple[Fraction, ...], Fraction, bool]],
