@@ -190,10 +190,15 @@ class CellGrads:
 
     def flat(self) -> dict[str, Array]:
         """``{"x", "h_prev", "c_prev", "W_i", ..., "b_c"}`` -> gradient, same names as the inputs."""
-        out = {"x": self.dx, "h_prev": self.dh_prev, "c_prev": self.dc_prev}
-        out.update({f"{kind}_{g}": getattr(self, "d" + kind)[g] for kind in PARAM_KINDS
-                    for g in GATES})
-        return out
+        return {"x": self.dx, "h_prev": self.dh_prev, "c_prev": self.dc_prev,
+                **flat_param_grads(self.dW, self.dU, self.db)}
+
+
+def flat_param_grads(dW: Mapping[str, Array], dU: Mapping[str, Array],
+                     db: Mapping[str, Array]) -> dict[str, Array]:
+    """Per-gate parameter gradients under the names of :meth:`LSTMParams.flat` (``"W_i"``, ...)."""
+    by_kind = {"W": dW, "U": dU, "b": db}
+    return {f"{kind}_{g}": by_kind[kind][g] for kind in PARAM_KINDS for g in GATES}
 
 
 def _check_state(x: Array, h_prev: Array, c_prev: Array, params: LSTMParams) -> None:

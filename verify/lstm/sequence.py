@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.lstm.cell import GATES, Array, LSTMParams
+from verify.lstm.cell import GATES, Array, LSTMParams, flat_param_grads
 
 
 class SequenceWorkspace:
@@ -101,10 +101,8 @@ class SequenceGrads:
 
     def flat(self) -> dict[str, Array]:
         """``{"xs", "h0", "c0", "W_i", ..., "b_c"}`` -> gradient (names as in ``LSTMParams.flat``)."""
-        out = {"xs": self.dxs, "h0": self.dh0, "c0": self.dc0}
-        out.update({f"{kind}_{g}": getattr(self, "d" + kind)[g] for kind in ("W", "U", "b")
-                    for g in GATES})
-        return out
+        return {"xs": self.dxs, "h0": self.dh0, "c0": self.dc0,
+                **flat_param_grads(self.dW, self.dU, self.db)}
 
 
 def _check_shapes(xs: Array, h0: Array, c0: Array, params: LSTMParams) -> None:
