@@ -10,22 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lstm_specs import CORRECT_SPEC as CORRECT
 
 from verify.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs" / "lstm"
 
-CORRECT = """\
-model: lstm-cell
-name: small correct spec
-define:
-  dcf: dc + dh * o * (1 - tanh(c)**2)
-claim:
-  dc_total: dcf
-  dc_prev: dcf * f
-  db_f: dcf * c_prev * f * (1 - f)
-"""
 WRONG = CORRECT.replace("dc_prev: dcf * f", "dc_prev: dc * f")
 BAD = CORRECT.replace("dc_prev: dcf * f", "dc_prev: dcf.__class__")
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lstm_specs import CORRECT_SPEC as SPEC
 
 from verify.cli import main
 from verify.errors import ExitCode
@@ -15,16 +16,6 @@ from verify.lstm.formula import check_spec, check_target, load_spec, survey
 from verify.outcome import Options
 from verify.yamldoc import parse_text
 
-SPEC = """\
-model: lstm-cell
-name: timeout test
-define:
-  dcf: dc + dh * o * (1 - tanh(c)**2)
-claim:
-  dc_total: dcf
-  dc_prev: dcf * f
-  db_f: dcf * c_prev * f * (1 - f)
-"""
 WRONG = SPEC.replace("dc_prev: dcf * f", "dc_prev: dc * f + 1")  # wrong on every instance
 
 
