@@ -15,7 +15,7 @@ from typing import Any
 from verify.claims import Judgement
 from verify.model import FREE, StepTable
 from verify.reduce import same_row_steps
-from verify.result import Certificate, Proof, Result, Verdict
+from verify.result import Certificate, CitedRow, Proof, Result, Verdict
 from verify.spec import RnnSpec, StepKind
 
 CERT_FORMAT = "verify-certificate/1"
@@ -32,9 +32,7 @@ def proof_json(proof: Proof, table: StepTable,
     if isinstance(proof, Certificate):
         rows = []
         for r in proof.rows:
-            k = table.index(r.sequence, r.t)
-            s_prev = assigned.get(r.sequence) if int(table.s_prev[k]) == FREE else None
-            steps, count = same_row_steps(table, k, s_prev)
+            steps, count = same_row_steps(table, *_cited_step(table, r, assigned))
             rows.append({"sequence": r.sequence, "t": r.t,
                          "coefficients": {p: str(c) for p, c in zip(params, r.coefficients)},
                          "relation": r.relation, "multiplier": str(r.multiplier),
@@ -45,6 +43,16 @@ def proof_json(proof: Proof, table: StepTable,
     return {"split": {"sequence": proof.sequence, "var": "s0"},
             "cases": [{"value": v, "proof": proof_json(p, table, {**assigned, proof.sequence: v})}
                       for v, p in proof.cases]}
+
+
+def _cited_step(table: StepTable, row: CitedRow, assigned: dict[int, int]) -> tuple[int, int]:
+    """The cited step's global index and its s_(t-1): a free s0 as assigned on this path
+    of the split."""
+    k = table.index(row.sequence, row.t)
+    s_prev = int(table.s_prev[k])
+    if s_prev == FREE:
+        s_prev = assigned.get(row.sequence, FREE)
+    return k, s_prev
 
 
 def to_json(spec: RnnSpec, table: StepTable, result: Result,
@@ -104,14 +112,11 @@ def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
     lines = [(f"{indent}each step requires an inequality; adding them with these weights gives "
              f"0 > 0:")]
     for r in cert.rows:
-        form = linear_form(r.coefficients, spec.params)
-        terms.append(f"{r.multiplier} × [{_where(spec, r.sequence, r.t)}: "
-                     f"{form} {_rel(r.strict)} 0]")
-        k = table.index(r.sequence, r.t)
-        s_prev = assigned.get(r.sequence) if int(table.s_prev[k]) == FREE else None
-        x = table.x_exact(k)
-        sp = int(table.s_prev[k]) if s_prev is None else s_prev
-        steps, count = same_row_steps(table, k, s_prev)
+        term = (f"{r.multiplier} × [{_where(spec, r.sequence, r.t)}: "
+                f"{linear_form(r.coefficients, spec.params)} {_rel(r.strict)} 0]")
+        terms.append(term)
+        k, sp = _cited_step(table, r, assigned)
+        steps, count = same_row_steps(table, k, sp)
         others = [h for h in steps if h != k]
         also = ""
         if count > 1:
@@ -119,8 +124,7 @@ def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
                               for h in others)
             also = f"; also {shown}" + (f", … ({count} steps in all)"
                                         if count > len(steps) else "")
-        lines.append(f"{indent}  {r.multiplier} × [{_where(spec, r.sequence, r.t)}: "
-                     f"{form} {_rel(r.strict)} 0]   (x={x}, s_prev={sp}, "
+        lines.append(f"{indent}  {term}   (x={table.x_exact(k)}, s_prev={sp}, "
                      f"output {int(table.y[k])}{also})")
     lines.append(f"{indent}  ⇒ 0 > 0")
     lines.append(f"{indent}in one line: {' + '.join(terms)} ⇒ 0 > 0")
@@ -148,10 +152,7 @@ def _conflict_words(spec: RnnSpec, table: StepTable, cert: Certificate,
     a, b = cert.rows
     if tuple(-c for c in a.coefficients) != b.coefficients:
         return []
-    k = table.index(a.sequence, a.t)
-    sp = int(table.s_prev[k])
-    if sp == FREE:
-        sp = assigned[a.sequence]
+    k, sp = _cited_step(table, a, assigned)
     return [(f"in words: {_where(spec, a.sequence, a.t)} and {_where(spec, b.sequence, b.t)} "
             f"both see x={table.x_exact(k)} with s_prev={sp}, but must output "
             f"{int(table.y[k])} and {1 - int(table.y[k])}; the network computes the same s_t "
