@@ -97,3 +97,13 @@ def test_from_torch_rejects_what_is_not_one_cell() -> None:
         from_torch(torch.nn.GRU(2, 3))
     params = from_torch(torch.nn.LSTM(2, 3, bias=False))
     assert not any(np.any(b) for b in params.b.values())
+
+
+def test_grads_from_torch_rejects_what_from_torch_rejects() -> None:
+    """A two-layer LSTM has more than one cell's gradients: layer 0's alone are not its."""
+    module = torch.nn.LSTM(2, 3, num_layers=2, dtype=torch.float64)
+    module(torch.ones(1, 1, 2, dtype=torch.float64))[0].sum().backward()
+    with pytest.raises(ValueError, match="num_layers"):
+        grads_from_torch(module)
+    with pytest.raises(TypeError):
+        grads_from_torch(torch.nn.GRU(2, 3))

@@ -75,21 +75,26 @@ def to_torch_lstm_cell(params: LSTMParams) -> torch.nn.LSTMCell:
     return module
 
 
-def from_torch(module: torch.nn.Module) -> LSTMParams:
-    """Parameters of a ``torch.nn.LSTMCell`` or a one-layer unidirectional ``torch.nn.LSTM``
-    without projection (the only kinds with one cell's worth of weights)."""
+def _one_cell(module: torch.nn.Module) -> tuple[str, int]:
+    """The weight-name suffix (``"_l0"`` or ``""``) and hidden size of a ``torch.nn.LSTMCell``
+    or a one-layer unidirectional ``torch.nn.LSTM`` without projection (the only kinds with
+    one cell's worth of weights); ValueError or TypeError for any other module."""
     import torch
 
     if isinstance(module, torch.nn.LSTM):
         if module.num_layers != 1 or module.bidirectional or module.proj_size != 0:
             raise ValueError(f"module={module!r} must have num_layers=1, bidirectional=False "
                              "and proj_size=0 to be one LSTM cell")
-        suffix = "_l0"
-    elif isinstance(module, torch.nn.LSTMCell):
-        suffix = ""
-    else:
-        raise TypeError(f"module={module!r} must be a torch.nn.LSTM or torch.nn.LSTMCell")
-    hidden = module.hidden_size
+        return "_l0", module.hidden_size
+    if isinstance(module, torch.nn.LSTMCell):
+        return "", module.hidden_size
+    raise TypeError(f"module={module!r} must be a torch.nn.LSTM or torch.nn.LSTMCell")
+
+
+def from_torch(module: torch.nn.Module) -> LSTMParams:
+    """Parameters of a ``torch.nn.LSTMCell`` or a one-layer unidirectional ``torch.nn.LSTM``
+    without projection (the only kinds with one cell's worth of weights)."""
+    suffix, hidden = _one_cell(module)
     dtype = getattr(module, "weight_ih" + suffix).detach().cpu().numpy().dtype
 
     def array(name: str) -> Array:
@@ -108,14 +113,10 @@ def grads_from_torch(module: torch.nn.Module) -> dict[str, Array]:
     """The ``.grad`` of a module's weights in :meth:`LSTMParams.flat` naming (``"W_i"`` ...).
 
     The bias gradient is that of ``bias_ih`` (equal to ``bias_hh``'s, since both enter
-    the pre-activation additively), which is the gradient of our single ``b``.
+    the pre-activation additively), which is the gradient of our single ``b``. The module
+    must be one cell, as for :func:`from_torch`.
     """
-    import torch
-
-    if not isinstance(module, (torch.nn.LSTM, torch.nn.LSTMCell)):
-        raise TypeError(f"module={module!r} must be a torch.nn.LSTM or torch.nn.LSTMCell")
-    suffix = "_l0" if isinstance(module, torch.nn.LSTM) else ""
-    hidden = module.hidden_size
+    suffix, hidden = _one_cell(module)
     out: dict[str, Array] = {}
     for kind, name in (("W", "weight_ih"), ("U", "weight_hh"), ("b", "bias_ih")):
         grad = getattr(module, name + suffix).grad
