@@ -133,3 +133,15 @@ def test_required_at_names_the_sequence_when_there_are_several():
     assert "'w1 + w2 + b <= 0' is required at t=4 of sequence 0" in j.points
     single = make_spec([Q1B], claim=claim(realizable=False, because=["w1 + b > 0"]))
     assert "'w1 + b > 0' is required at t=7" in verdict_of(single)[0].points
+
+
+def test_requirement_recheck_refuses_a_constant_term():
+    # the re-derivation must not trust the search: 'b + 1 > 0' is not t=1's row 'b > 0'
+    from verify.claims import Requirement, _recheck_requirement
+    from verify.errors import InternalError
+    spec = make_spec([([0], [1])])
+    ineq = parse_inequality("b + 1 > 0", params=PARAMS)
+    with pytest.raises(InternalError, match="is not what t=1 requires"):
+        _recheck_requirement(spec, Requirement(ineq, 0, 1, False, ""))
+    _recheck_requirement(spec, Requirement(parse_inequality("2*b > 0", params=PARAMS),
+                                           0, 1, False, ""))

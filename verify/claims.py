@@ -203,9 +203,10 @@ def _judge_because(spec: RnnSpec, table: StepTable, because: tuple[Inequality, .
 def _recheck_requirement(spec: RnnSpec, r: Requirement) -> None:
     assert r.sequence is not None and r.t is not None
     step_coeffs, step_strict = checker.derive_row(spec, r.sequence, r.t, {})
-    coeffs, _, strict = checker.canonical(r.inequality, spec.params)
+    coeffs, const, strict = checker.canonical(r.inequality, spec.params)
     k = coeffs[2] / step_coeffs[2]
-    if k <= 0 or tuple(k * c for c in step_coeffs) != coeffs or (strict and not step_strict):
+    if (k <= 0 or const != 0 or tuple(k * c for c in step_coeffs) != coeffs
+            or (strict and not step_strict)):
         raise InternalError(f"{r.inequality.text!r} is not what t={r.t} requires")
 
 
