@@ -145,3 +145,12 @@ def test_requirement_recheck_refuses_a_constant_term():
         _recheck_requirement(spec, Requirement(ineq, 0, 1, False, ""))
     _recheck_requirement(spec, Requirement(parse_inequality("2*b > 0", params=PARAMS),
                                            0, 1, False, ""))
+
+
+def test_a_row_of_a_free_s0_step_is_not_said_to_be_missing():
+    spec = make_spec([([0, 0], [1, 0])], s0=None)
+    table = compile_spec(spec)
+    req = find_requirement(spec, table, parse_inequality("b > 0", params=PARAMS))
+    assert req.t is None  # t=1 requires it only when s0 = 0
+    assert "there is none" not in req.why_not
+    assert "t=1" in req.why_not and "s0 = 0" in req.why_not and "free" in req.why_not

@@ -18,7 +18,7 @@ import numpy as np
 from verify import checker
 from verify.errors import InternalError
 from verify.exact import to_float
-from verify.model import StepTable
+from verify.model import FREE, StepTable
 from verify.result import Result, Verdict
 from verify.solve import ask
 from verify.spec import Claim, Inequality, RnnSpec
@@ -145,12 +145,17 @@ def find_requirement(spec: RnnSpec, table: StepTable, ineq: Inequality) -> Requi
         return Requirement(ineq, None, None, False,
                            "it is stricter than what any step requires (> where steps "
                            "require >=)")
-    mask = (table.s_prev == int(s)) & (table.y == y)
-    cands = np.flatnonzero(mask & (table.x_approx == to_float(x)))
-    for k in cands:
+    same_x = (table.y == y) & (table.x_approx == to_float(x))
+    for k in np.flatnonzero(same_x & (table.s_prev == int(s))):
         if table.x_exact(int(k)) == x:
             return Requirement(ineq, int(table.seq[k]), int(table.t[k]),
                                need_strict and not strict, "")
+    for k in np.flatnonzero(same_x & (table.s_prev == FREE)):
+        if table.x_exact(int(k)) == x:
+            where = "" if len(spec.sequences) == 1 else f" of sequence {int(table.seq[k])}"
+            return Requirement(ineq, None, None, False,
+                               f"no step requires it for every s0: t=1{where} requires it "
+                               f"only when s0 = {int(s)}, and s0 is free there")
     return Requirement(ineq, None, None, False,
                        f"no step requires it: it would come from a step with x_t = {x}, "
                        f"s_(t-1) = {int(s)} and output {y}, and there is none")
