@@ -90,8 +90,9 @@ def main(argv: list[str]) -> int:
     # Same function, same numbers: check before timing anything.
     ours = numpy_step().flat()
     torch_step()
-    assert x_t.grad is not None
-    theirs = {"xs": x_t.grad.numpy(), **grads_from_torch(module)}
+    assert x_t.grad is not None and h0_t.grad is not None and c0_t.grad is not None
+    theirs = {"xs": x_t.grad.numpy(), "h0": h0_t.grad[0].numpy(), "c0": c0_t.grad[0].numpy(),
+              **grads_from_torch(module)}
     worst = max(float(np.max(np.abs(ours[k] - v)) / (float(np.max(np.abs(v))) + 1e-30))
                 for k, v in theirs.items())
     print(f"max relative gradient difference numpy vs torch ({args.dtype}): {worst:.2e}")
