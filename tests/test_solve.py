@@ -17,6 +17,7 @@ from verify.exact import Series
 from verify.model import compile_spec
 from verify.pipeline import recheck
 from verify.reduce import reduce_table
+from verify.report import rnn as report
 from verify.result import Certificate, Split, Verdict
 from verify.solve import solve
 from verify.spec import RnnSpec, Sequence, StepKind
@@ -141,7 +142,14 @@ def test_split_tree_is_checked_and_rendered():
         out = [(bits >> i) & 1 for i in range(3)]
         out2 = [(bits >> (3 + i)) & 1 for i in range(3)]
         spec = make_spec([([0, 1, 0], out), ([1, 1, 0], out2)], s0=None)
-        result = solve(reduce_table(compile_spec(spec)), "exact")
+        table = compile_spec(spec)
+        result = solve(reduce_table(table), "exact")
         recheck(spec, result)
-        found_split = found_split or isinstance(result.proof, Split)
+        if isinstance(result.proof, Split):
+            found_split = True
+            j = result.proof.sequence
+            assert f"case s0 of sequence {j} = 0:" in report.to_text(spec, table, result, None)
+            cert = report.to_json(spec, table, result, None)["certificate"]
+            assert cert["split"] == {"sequence": j, "var": "s0"}
+            assert [c["value"] for c in cert["cases"]] == [0, 1]
     assert found_split
