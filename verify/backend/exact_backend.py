@@ -62,6 +62,15 @@ def solve_exact(system: LinearSystem, *, timeout: float | None = None,
                          note=f"exact: {method}")
 
 
+def fall_back_to_exact(system: LinearSystem, deadline: float | None, why: str) -> BackendAnswer:
+    """The exact answer within what is left before ``deadline`` (a :func:`time.monotonic`
+    value; at least a millisecond), its note saying ``why`` another backend fell back."""
+    left = None if deadline is None else max(0.001, deadline - time.monotonic())
+    answer = solve_exact(system, timeout=left)
+    return BackendAnswer(answer.status, answer.witness, answer.multipliers,
+                         f"{why}; fell back to {answer.note}")
+
+
 class ExactBackend:
     """Pure-Fraction Fourier-Motzkin / simplex: slow on big systems, never approximate."""
 

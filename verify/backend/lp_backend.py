@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from verify.backend.certificate import certificate_on_support, check_shape, is_witness, normalise
-from verify.backend.exact_backend import solve_exact
+from verify.backend.exact_backend import fall_back_to_exact
 from verify.backend.linalg import solve
 from verify.system import BackendAnswer, LinearSystem, Status
 
@@ -143,9 +143,9 @@ class LPBackend:
             if witness is not None:
                 return BackendAnswer(Status.FEASIBLE, witness=normalise(witness),
                                      note="lp: feasible")
-            return _fallback(system, deadline, "lp point failed the exact re-check")
+            return fall_back_to_exact(system, deadline, "lp point failed the exact re-check")
         if outcome != "infeasible":
-            return _fallback(system, deadline, f"lp status {outcome}")
+            return fall_back_to_exact(system, deadline, f"lp status {outcome}")
 
         dual = pulp.LpProblem("alternative", pulp.LpMinimize)
         lam_vars = [_variable(pulp, dual, f"l{i}", 0) for i in used]
@@ -168,8 +168,8 @@ class LPBackend:
                     return BackendAnswer(Status.INFEASIBLE, multipliers=multipliers,
                                          note=f"lp: infeasible, certificate on "
                                               f"{sum(m != 0 for m in multipliers)} rows")
-        return _fallback(system, deadline, f"lp alternative gave no exact certificate "
-                                           f"({outcome})")
+        return fall_back_to_exact(system, deadline,
+                                  f"lp alternative gave no exact certificate ({outcome})")
 
 
 def _variable(pulp: Any, problem: Any, name: str, low: float | None) -> Any:
@@ -202,10 +202,4 @@ def _rationalise(system: LinearSystem, scaled: _Scaled,
         if is_witness(system, witness):
             return witness
     return None
-
-
-def _fallback(system: LinearSystem, deadline: float | None, why: str) -> BackendAnswer:
-    answer = solve_exact(system, timeout=_left(deadline))
-    return BackendAnswer(answer.status, answer.witness, answer.multipliers,
-                         f"{why}; fell back to {answer.note}")
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from verify.backend.certificate import certificate_on_support, check_shape, is_witness, normalise
-from verify.backend.exact_backend import solve_exact
+from verify.backend.exact_backend import fall_back_to_exact
 from verify.system import BackendAnswer, LinearSystem, Status
 
 
@@ -77,11 +77,11 @@ class Z3Backend:
                 if is_witness(system, witness):
                     return BackendAnswer(Status.FEASIBLE, witness=normalise(witness),
                                          note="z3: sat")
-            return _fallback(system, deadline, "z3 model failed the exact re-check")
+            return fall_back_to_exact(system, deadline, "z3 model failed the exact re-check")
         core, complete = _shrink(core, check, z3)
         multipliers = certificate_on_support(system, core)
         if multipliers is None:
-            return _fallback(system, deadline, "z3 core gave no exact certificate")
+            return fall_back_to_exact(system, deadline, "z3 core gave no exact certificate")
         note = f"z3: unsat, core of {sum(m != 0 for m in multipliers)} rows"
         if not complete:
             note += " (deletion pass cut short by the timeout; minimised exactly)"
@@ -109,9 +109,3 @@ def _shrink(core: list[int], check: Any, z3: Any) -> tuple[list[int], bool]:
             return kept, False
     return kept, True
 
-
-def _fallback(system: LinearSystem, deadline: float | None, why: str) -> BackendAnswer:
-    left = None if deadline is None else max(0.001, deadline - time.monotonic())
-    answer = solve_exact(system, timeout=left)
-    return BackendAnswer(answer.status, answer.witness, answer.multipliers,
-                         f"{why}; fell back to {answer.note}")
