@@ -134,10 +134,6 @@ class Node:
     def is_null(self) -> bool:
         return self.is_scalar and self.raw.tag == "tag:yaml.org,2002:null"
 
-    @property
-    def is_quoted(self) -> bool:
-        return self.is_scalar and self.raw.style in ("'", '"', "|", ">")
-
     def text(self) -> str:
         """The scalar's source text (never a converted Python value)."""
         if not self.is_scalar:
