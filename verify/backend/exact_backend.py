@@ -39,27 +39,27 @@ def solve_exact(system: LinearSystem, *, timeout: float | None = None,
     try:
         if method == "simplex":
             kind, values = solve_alternative(system, deadline=deadline)
-            method = "simplex"
+            used = "simplex"
         else:
             try:
                 cap = FM_MAX_ROWS if method == "auto" else None
                 kind, values = eliminate(system, max_rows=cap, deadline=deadline)
-                method = "Fourier-Motzkin"
+                used = "Fourier-Motzkin"
             except TooLarge as exc:
                 kind, values = solve_alternative(system, deadline=deadline)
-                method = f"simplex ({exc})"
+                used = f"simplex ({exc})"
     except OutOfTime:
         return BackendAnswer(Status.UNKNOWN, note=f"exact: timeout after {timeout} s")
     if kind == "feasible":
         witness = tuple(values)
         if not is_witness(system, witness):
-            raise AssertionError(f"exact backend ({method}) produced a non-witness")
+            raise AssertionError(f"exact backend ({used}) produced a non-witness")
         return BackendAnswer(Status.FEASIBLE, witness=normalise(witness),
-                             note=f"exact: {method}")
+                             note=f"exact: {used}")
     if not is_certificate(system, values):
-        raise AssertionError(f"exact backend ({method}) produced a non-certificate")
+        raise AssertionError(f"exact backend ({used}) produced a non-certificate")
     return BackendAnswer(Status.INFEASIBLE, multipliers=minimise_certificate(system, values),
-                         note=f"exact: {method}")
+                         note=f"exact: {used}")
 
 
 def fall_back_to_exact(system: LinearSystem, deadline: float | None, why: str) -> BackendAnswer:
