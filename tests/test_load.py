@@ -372,3 +372,13 @@ def test_fuzzed_specs_load_or_fail_cleanly(fields: dict[str, object]) -> None:
         for seq in spec.sequences:
             assert len(seq.inputs) == len(seq.outputs) > 0
             assert set(seq.outputs.tolist()) <= {0, 1}
+
+
+def test_data_files_saved_with_a_utf8_bom_load(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_bytes(b"\xef\xbb\xbf0.5,1,2\n")
+    (tmp_path / "y.csv").write_bytes(b"\xef\xbb\xbf1,0,1\n")
+    (tmp_path / "s.yaml").write_text("model: step-rnn\ninput: {file: x.csv}\n"
+                                     "output: {file: y.csv}\n")
+    seq = load_rnn_path(str(tmp_path / "s.yaml")).sequences[0]
+    assert seq.inputs.exact_all() == [Fraction(1, 2), 1, 2]
+    assert seq.outputs.tolist() == [1, 0, 1]

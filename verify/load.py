@@ -330,9 +330,10 @@ def _empty_field(data: bytes) -> int | None:
 
 def _read_bytes(full: Path, fnode: Node) -> bytes:
     try:
-        return full.read_bytes()
+        data = full.read_bytes()
     except OSError as exc:
         raise fnode.error(f"cannot read {full.name!r}: {exc.strerror or exc}") from None
+    return data.removeprefix(b"\xef\xbb\xbf")  # spreadsheets often save a UTF-8 BOM
 
 
 def _read_tokens(full: Path, fnode: Node) -> tuple[str, list[str]]:
