@@ -51,3 +51,17 @@ def test_simplified_witness_is_a_witness(case):
     simple = simplest_witness(system, theta)
     assert is_witness(system, simple)
     assert all(v.denominator == 1 for v in simple)
+
+
+def test_huge_inputs_still_get_small_weights_on_every_backend(tmp_path, capsys):
+    import json
+
+    from verify.cli import main
+    spec = tmp_path / "h.yaml"
+    spec.write_text("model: step-rnn\ns0: free\nsequences:\n"
+                    "  - {input: [1e400, 1e400], output: [1, 0]}\n"
+                    "  - {input: [1e400], output: [0]}\n")
+    for solver in ("z3", "lp", "exact"):
+        assert main(["check", "--format", "json", "--solver", solver, str(spec)]) == 0
+        witness = json.loads(capsys.readouterr().out)["witness"]
+        assert all(abs(F(v)) <= 2 for v in witness.values()), (solver, witness)

@@ -11,6 +11,7 @@ scaled to coprime integers (the rows are homogeneous) and re-checked by the chec
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -31,6 +32,9 @@ def simplest_witness(system: LinearSystem, theta: tuple[Fraction, ...],
     """
     if not is_witness(system, theta):
         return theta
+    small = _small_integer_witness(system)
+    if small is not None:
+        return small
     top = max((abs(v) for v in theta), default=Fraction(0))
     if top == 0:
         return theta
@@ -43,6 +47,24 @@ def simplest_witness(system: LinearSystem, theta: tuple[Fraction, ...],
         if _height(best) <= 1:
             break
     return best
+
+
+def _small_integer_witness(system: LinearSystem, *, height: int = 2,
+                           max_params: int = 4) -> tuple[Fraction, ...] | None:
+    """The first witness among the integer vectors with entries in [-height, height],
+    smallest entries first, then fewest non-zeros (a handful of exact checks)."""
+    n = len(system.params)
+    if n > max_params:
+        return None
+    grid = range(-height, height + 1)
+    vectors = sorted((v for v in itertools.product(grid, repeat=n) if any(v)),
+                     key=lambda v: (max(map(abs, v)), sum(1 for x in v if x),
+                                    [(abs(x), -x) for x in v]))
+    for v in vectors:
+        cand = tuple(Fraction(x) for x in v)
+        if is_witness(system, cand):
+            return cand
+    return None
 
 
 def _coordinate_pass(system: LinearSystem, values: list[Fraction]
