@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from fractions import Fraction
 
 from backend_cases import assert_valid, certificate_ok, witness_ok
@@ -14,8 +13,7 @@ from verify.backend.fourier_motzkin import eliminate
 from verify.backend.simplex import solve_alternative
 from verify.system import LinearSystem, Row, Status
 
-INSTALLED = [name for name, module in (("exact", None), ("z3", "z3"), ("lp", "pulp"))
-             if module is None or importlib.util.find_spec(module) is not None]
+INSTALLED = backend.available()
 
 
 @st.composite
