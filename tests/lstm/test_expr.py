@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -103,6 +104,17 @@ def test_refused_constructs(text: str, fragment: str) -> None:
     with pytest.raises(ExprError) as info:
         parse(text)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["1if x else 2", "2in x", "x*1or 2", '"\\d"'])
+def test_refusing_a_formula_prints_no_python_warning(text: str) -> None:
+    """Python's parser warns about '1if' or an invalid escape; the formula is refused anyway,
+    so the user should see our message only, not a SyntaxWarning on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ExprError):
+            parse(text)
+    assert [str(w.message) for w in caught] == []
 
 
 def test_power_tower_is_refused_at_once() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -191,7 +192,11 @@ def parse(text: str) -> Formula:
     if not text.strip():
         raise ExprError("the formula is empty")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # Python's own warnings ("invalid decimal literal" for 1if, invalid escapes) concern
+        # constructs we refuse below anyway; the user should read our message, not theirs.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"syntax error: {exc.msg}", column=exc.offset) from None
     except (RecursionError, MemoryError, ValueError):
