@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from fractions import Fraction
 
 import pytest
@@ -10,7 +11,7 @@ from backend_cases import CASES, Case, assert_valid, certificate_ok, irreducible
 
 from verify import backend
 from verify.backend import exact_backend
-from verify.backend.certificate import minimise_certificate
+from verify.backend.certificate import certificate_on_support, minimise_certificate
 from verify.backend.fourier_motzkin import TooLarge, eliminate
 from verify.system import LinearSystem, Row, Status
 
@@ -31,6 +32,19 @@ def test_minimise_reduces_a_sum_of_two_certificates() -> None:
     small = minimise_certificate(s, lam)
     assert certificate_ok(s, small)
     assert len(support(small)) == 2 and irreducible(s, small)
+
+
+def test_certificate_on_support_respects_the_deadline() -> None:
+    """A reducible support needs a search (the exact backend on the restricted rows); once
+    the caller's deadline has passed that search is not started: no certificate (the
+    backend then answers UNKNOWN) rather than running past its timeout."""
+    s = system(("x", "y"), [(( 1, 0), True), ((-1, 0), False), ((0, 1), True),
+                            ((0, -1), False)])
+    rows = [0, 1, 2, 3]  # a two-dimensional null space: not one certificate but many
+    found = certificate_on_support(s, rows)
+    assert found is not None and certificate_ok(s, found) and irreducible(s, found)
+    assert certificate_on_support(s, rows, deadline=time.monotonic() + 60) == found
+    assert certificate_on_support(s, rows, deadline=time.monotonic() - 1) is None
 
 
 def test_minimise_rejects_a_non_certificate() -> None:

@@ -8,6 +8,7 @@ feasible system), which is what a human reading the report wants to see.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -101,11 +102,12 @@ def minimise_certificate(system: LinearSystem,
     return result
 
 
-def certificate_on_support(system: LinearSystem,
-                           support: Sequence[int]) -> tuple[Fraction, ...] | None:
+def certificate_on_support(system: LinearSystem, support: Sequence[int], *,
+                           deadline: float | None = None) -> tuple[Fraction, ...] | None:
     """Exact multipliers using only the rows in ``support``, or None if those rows are
     feasible. Uses the null space when it is one-dimensional (an irreducible core),
-    otherwise solves the restricted system with the exact backend."""
+    otherwise solves the restricted system with the exact backend, within what is left
+    before ``deadline`` (a :func:`time.monotonic` value): None when it runs out."""
     support = sorted(set(support))
     if not support:
         return None
@@ -124,8 +126,11 @@ def certificate_on_support(system: LinearSystem,
                 lam[i] = x
     if lam is None:
         from verify.backend.exact_backend import solve_exact  # cycle: exact uses us
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return None
         sub = LinearSystem(system.params, tuple(system.rows[i] for i in support))
-        answer = solve_exact(sub)
+        answer = solve_exact(sub, timeout=left)
         if answer.multipliers is None:
             return None
         lam = [_ZERO] * len(system.rows)

@@ -163,7 +163,7 @@ class LPBackend:
             values = [float(v.varValue or 0.0) for v in lam_vars]
             for tol in _SUPPORT_TOLS:
                 support = [i for i, v in zip(used, values) if v > tol]
-                multipliers = certificate_on_support(system, support)
+                multipliers = certificate_on_support(system, support, deadline=deadline)
                 if multipliers is not None:
                     return BackendAnswer(Status.INFEASIBLE, multipliers=multipliers,
                                          note=f"lp: infeasible, certificate on "

@@ -79,7 +79,7 @@ class Z3Backend:
                                          note="z3: sat")
             return fall_back_to_exact(system, deadline, "z3 model failed the exact re-check")
         core, complete = _shrink(core, check, z3)
-        multipliers = certificate_on_support(system, core)
+        multipliers = certificate_on_support(system, core, deadline=deadline)
         if multipliers is None:
             return fall_back_to_exact(system, deadline, "z3 core gave no exact certificate")
         note = f"z3: unsat, core of {sum(m != 0 for m in multipliers)} rows"
