@@ -107,3 +107,14 @@ def test_grads_from_torch_rejects_what_from_torch_rejects() -> None:
         grads_from_torch(module)
     with pytest.raises(TypeError):
         grads_from_torch(torch.nn.GRU(2, 3))
+
+
+def test_grads_from_torch_without_bias_says_so() -> None:
+    module = torch.nn.LSTMCell(2, 3, bias=False, dtype=torch.float64)
+    module(torch.ones(1, 2, dtype=torch.float64))[0].sum().backward()
+    with pytest.raises(ValueError, match="bias=False"):
+        grads_from_torch(module)
+    lstm = torch.nn.LSTM(2, 3, bias=False, dtype=torch.float64)
+    lstm(torch.ones(1, 1, 2, dtype=torch.float64))[0].sum().backward()
+    with pytest.raises(ValueError, match="bias=False"):
+        grads_from_torch(lstm)

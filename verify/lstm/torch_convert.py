@@ -119,7 +119,11 @@ def grads_from_torch(module: torch.nn.Module) -> dict[str, Array]:
     suffix, hidden = _one_cell(module)
     out: dict[str, Array] = {}
     for kind, name in (("W", "weight_ih"), ("U", "weight_hh"), ("b", "bias_ih")):
-        grad = getattr(module, name + suffix).grad
+        weight = getattr(module, name + suffix, None)
+        if weight is None:  # bias=False: LSTMCell sets it to None, LSTM has no attribute
+            raise ValueError(f"module={module!r} has no {name}{suffix} (built with "
+                             "bias=False), so there is no gradient of b to report")
+        grad = weight.grad
         if grad is None:
             raise ValueError(f"{name}{suffix} has no gradient: run backward() first")
         blocks = _from_torch_blocks(grad.detach().cpu().numpy(), hidden)
