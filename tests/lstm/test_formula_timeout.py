@@ -51,9 +51,20 @@ def test_partial_run_reports_the_instances_it_checked() -> None:
     checked = outcome.payload["examples"]
     assert outcome.payload["timed_out"] is True and 0 <= checked < 20_000
     assert f"checked on {checked} drawn instances (stopped by the time limit)" in outcome.text
-    # a loaded machine may not reach the first instance in a second; never "correct" then
-    want = ("correct", ExitCode.OK) if checked else ("unknown", ExitCode.UNKNOWN)
-    assert (outcome.payload["claim"]["verdict"], outcome.exit_code) == want
+    # fewer instances than asked for is never "correct": only a counterexample is final
+    assert (outcome.payload["claim"]["verdict"], outcome.exit_code) == ("unknown",
+                                                                        ExitCode.UNKNOWN)
+    assert all(t["verdict"] == "unknown" and "time limit" in t["reason"]
+               for t in outcome.payload["claim"]["targets"].values())
+
+
+def test_a_counterexample_found_before_the_time_limit_is_final() -> None:
+    outcome = check_spec(parse_text(WRONG, "t.yaml"), Options(examples=20_000, timeout=2.0))
+    targets = outcome.payload["claim"]["targets"]
+    if outcome.payload["examples"]:  # a loaded machine may draw nothing in time
+        assert targets["dc_prev"]["verdict"] == "incorrect"
+        assert outcome.exit_code is ExitCode.CLAIM_INCORRECT
+        assert targets["dc_total"]["verdict"] == "unknown"
 
 
 def test_time_up_keeps_the_survey_counterexample_unshrunk() -> None:

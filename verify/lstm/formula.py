@@ -207,8 +207,11 @@ def check_spec(node: Node, options: Options) -> Outcome:
                        for entry in spec.claims}
     except ExprLimitError as exc:  # not expected after _dry_run; still a spec problem
         raise SpecError(f"cannot use this formula: {exc}", path=spec.path) from None
-    if found.checked == 0:  # agreeing on no instance at all is not evidence
-        targets = {name: {"verdict": "unknown", "line": t["line"]}
+    if found.timed_out:  # fewer instances than asked for: agreement is not a verdict
+        why = (f"agreed on all {found.checked} instances drawn before the time limit, "
+               f"fewer than the {options.examples} asked for")
+        targets = {name: t if t["verdict"] == "incorrect" else
+                   {"verdict": "unknown", "line": t["line"], "reason": why}
                    for name, t in targets.items()}
     verdict = _overall(targets)
     payload: dict[str, Any] = {

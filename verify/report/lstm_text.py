@@ -3,7 +3,7 @@
 Input is the JSON payload built by :mod:`verify.lstm.formula` (so text and JSON cannot
 disagree): one line per claimed gradient, and for a wrong one the reason, a compact
 counterexample (sizes, the values the formula reads, expected vs got) and a hint. A run cut
-short by ``--timeout`` says so; with no instance checked every verdict is "unknown".
+short by ``--timeout`` says so; a claim not refuted by then is "unknown", not "correct".
 Matrices are written MATLAB-style, rows separated by ``;``: ``[1 -0.5; 0 2]``.
 """
 
@@ -40,8 +40,10 @@ def array_text(value: Any) -> str:
 
 def _target_lines(name: str, result: dict[str, Any], width: int) -> list[str]:
     line = f"  {name:<{width}}  "
-    if result["verdict"] in ("correct", "unknown"):
-        return [line + result["verdict"]]
+    if result["verdict"] == "correct":
+        return [line + "correct"]
+    if result["verdict"] == "unknown":
+        return [line + "unknown" + (f"  ({result['reason']})" if result.get("reason") else "")]
     lines = [line + f"INCORRECT  {result.get('reason', '')}"]
     pad = " " * 6
     cex = result.get("counterexample")
@@ -67,7 +69,7 @@ def render(path: str, payload: dict[str, Any]) -> str:
     correct = sum(t["verdict"] == "correct" for t in targets.values())
     head = path + (f" — {payload['name']}" if payload.get("name") else "")
     summary = {"correct": "CORRECT",
-               "unknown": "UNKNOWN (no instance was checked, so no verdict)",
+               "unknown": "UNKNOWN (some claims neither refuted nor fully checked in time)",
                }.get(claim["verdict"],
                      f"INCORRECT ({correct} of {len(targets)} claimed gradients correct)")
     examples = payload.get("examples", "?")
