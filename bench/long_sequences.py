@@ -8,7 +8,7 @@ measures, in the same run:
 
 1. the tool end to end as a command, ``python -m verify check spec.yaml`` (wall time:
    start-up, YAML, loading, solving, the trusted check, the report), and in process
-   (``verify.pipeline.check_spec`` on a loaded root) with a breakdown by stage;
+   (``verify.models.threshold.pipeline.check_spec`` on a loaded root) with a breakdown by stage;
 2. a plain Z3 encoding: Reals w1, w2, b and one exact assertion per step;
 3. a plain HiGHS encoding (highspy): one LP row per step, strict rows as ``>= 1`` by
    homogeneity, the others ``<= 0``.
@@ -188,7 +188,7 @@ STAGES = ("load", "compile", "reduce", "solve", "check", "report")
 @contextlib.contextmanager
 def _timed_pipeline(times: dict[str, float]) -> Iterator[None]:
     """Wrap the stage functions ``check_spec`` calls, so its own run is broken down."""
-    from verify import pipeline
+    from verify.models.threshold import pipeline
     from verify.report import rnn
 
     def timed(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -225,9 +225,9 @@ def _timed_pipeline(times: dict[str, float]) -> Iterator[None]:
 
 def tool_inprocess(case: Case) -> tuple[str, dict[str, float]]:
     """check_spec on a loaded root, in this process: (verdict, seconds per stage + total)."""
-    from verify import pipeline
+    from verify.models.threshold import pipeline
     from verify.outcome import Options
-    from verify.yamldoc import load_file
+    from verify.input.yamldoc import load_file
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()

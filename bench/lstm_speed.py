@@ -1,4 +1,4 @@
-"""Benchmark: NumPy LSTM forward + BPTT (verify.lstm.sequence) vs torch.nn.LSTM on CPU.
+"""Benchmark: NumPy LSTM forward + BPTT (verify.models.lstm.sequence) vs torch.nn.LSTM on CPU.
 
 Same weights, inputs and upstream gradient for both; both compute the gradients of the
 inputs, the initial state and all weights. Warm-up runs, then numpy and torch repeats
@@ -53,9 +53,9 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import torch
 
-    from verify.lstm.cell import LSTMParams
-    from verify.lstm.sequence import SequenceWorkspace, sequence_backward, sequence_forward
-    from verify.lstm.torch_convert import grads_from_torch, to_torch_lstm
+    from verify.models.lstm.cell import LSTMParams
+    from verify.models.lstm.sequence import SequenceWorkspace, sequence_backward, sequence_forward
+    from verify.models.lstm.torch_convert import grads_from_torch, to_torch_lstm
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)

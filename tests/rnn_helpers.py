@@ -7,8 +7,8 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
-from verify.exact import Series
-from verify.spec import Claim, RnnSpec, Sequence, StepKind
+from verify.input.exact import Series
+from verify.models.threshold.spec import Claim, RnnSpec, Sequence, StepKind
 
 
 def make_spec(sequences: list[tuple[list[object], list[int]]], *, s0: int | None = 0,

@@ -76,8 +76,8 @@ def test_one_bad_spec_does_not_stop_the_others(tmp_path, capsys):
 
 
 def test_unknown_is_exit_3_never_a_guess(tmp_path, capsys, monkeypatch):
-    from verify import backend
-    from verify.system import BackendAnswer, Status
+    from verify.linear import backends as backend
+    from verify.linear.system import BackendAnswer, Status
 
     class GivesUp:
         name = "z3"

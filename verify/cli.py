@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from verify import models
+from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
 from verify.outcome import Options, Outcome, error_outcome
-from verify.yamldoc import load_file
+from verify.input.yamldoc import load_file
 
 SOLVERS = ("z3", "lp", "exact")
 

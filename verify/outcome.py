@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verify.errors import ExitCode, SpecError
-from verify.yamldoc import Node
+from verify.input.yamldoc import Node
 
 
 @dataclass(frozen=True)

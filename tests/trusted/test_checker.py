@@ -1,0 +1,130 @@
+"""The trusted checker: exact re-simulation, row re-derivation, multiplier re-checks."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rnn_helpers import make_spec, simulate, small_rationals, specs
+
+from verify.trusted import checker
+from verify.linear.result import Certificate, CitedRow, Split
+
+Q1B = ([0, 0, 0, 1, 0, 0, 1, 0], [1, 1, 1, 0, 0, 0, 1, 1])
+
+
+def cited(seq: int, t: int, coeffs: tuple[int, ...], strict: bool, m: int) -> CitedRow:
+    return CitedRow(seq, t, tuple(F(c) for c in coeffs), strict, F(m))
+
+
+GOOD = Certificate((cited(0, 1, (0, 0, 1), True, 1), cited(0, 5, (0, 0, -1), False, 1)))
+
+
+@given(specs(max_seqs=2), st.fixed_dictionaries(
+    {"w1": small_rationals, "w2": small_rationals, "b": small_rationals}))
+def test_first_failure_matches_naive_simulation(spec, w):
+    s0 = [s.s0 if s.s0 is not None else 0 for s in spec.sequences]
+    expected = None
+    for j in range(len(spec.sequences)):
+        got = simulate(spec, w, j, s0[j])
+        want = [int(v) for v in spec.sequences[j].outputs]
+        bad = [t for t, (a, b) in enumerate(zip(got, want)) if a != b]
+        if bad:
+            expected = (j, bad[0] + 1, want[bad[0]], got[bad[0]])
+            break
+    fail = checker.first_failure(spec, w, s0)
+    assert (None if fail is None else (fail.sequence, fail.t, fail.expected, fail.got)) == expected
+    if fail is not None:
+        assert fail.z == w["w1"] * fail.x + w["w2"] * fail.s_prev + w["b"]
+
+
+def test_first_failure_on_the_seed_answer_names_t4_and_z0():
+    spec = make_spec([([0, 0, 0, 1, 0, 1, 0], [0, 0, 0, 1, 1, 1, 1])])
+    fail = checker.first_failure(spec, {"w1": F(1), "w2": F(2), "b": F(-1)}, [0])
+    assert fail is not None and (fail.t, fail.z, fail.expected, fail.got) == (4, 0, 1, 0)
+    nonstrict = make_spec([([0, 0, 0, 1, 0, 1, 0], [0, 0, 0, 1, 1, 1, 1])], step="nonstrict")
+    assert checker.first_failure(nonstrict, {"w1": F(1), "w2": F(2), "b": F(-1)}, [0]) is None
+
+
+def test_ties_in_float_are_decided_exactly():
+    # x = 1/3 + 1e-30 and 1/3 round to the same float; the threshold is exactly 1/3
+    tiny = F(1, 3) + F(1, 10**30)
+    spec = make_spec([([F(1, 3), tiny], [0, 1])], s0=0)
+    w = {"w1": F(1), "w2": F(0), "b": F(-1, 3)}
+    assert checker.first_failure(spec, w, [0]) is None
+    spec_bad = make_spec([([tiny, F(1, 3)], [0, 1])], s0=0)
+    fail = checker.first_failure(spec_bad, w, [0])
+    assert fail is not None and fail.t == 1
+
+
+def test_derive_row_follows_the_spec():
+    spec = make_spec([Q1B])
+    assert checker.derive_row(spec, 0, 1, {}) == ((F(0), F(0), F(1)), True)
+    assert checker.derive_row(spec, 0, 4, {}) == ((F(-1), F(-1), F(-1)), False)
+    nonstrict = make_spec([Q1B], step="nonstrict")
+    assert checker.derive_row(nonstrict, 0, 1, {}) == ((F(0), F(0), F(1)), False)
+    with pytest.raises(checker.CheckFailure, match="no step t=9"):
+        checker.derive_row(spec, 0, 9, {})
+
+
+def test_certificate_accepted_and_corruptions_rejected():
+    spec = make_spec([Q1B])
+    checker.check_certificate(spec, GOOD.rows)
+    corrupt = {
+        "changed multiplier": (dataclasses.replace(GOOD.rows[0], multiplier=F(2)),
+                               GOOD.rows[1]),
+        "negative multiplier": (dataclasses.replace(GOOD.rows[0], multiplier=F(-1)),
+                                dataclasses.replace(GOOD.rows[1], multiplier=F(-1))),
+        "dropped row": (GOOD.rows[0],),
+        "wrong step": (GOOD.rows[0], dataclasses.replace(GOOD.rows[1], t=6 + 1)),
+        "wrong relation": (GOOD.rows[0], dataclasses.replace(GOOD.rows[1], strict=True)),
+        "reducible": (*GOOD.rows, cited(0, 6, (0, 0, -1), False, 0)),
+    }
+    for name, rows in corrupt.items():
+        with pytest.raises(checker.CheckFailure):
+            checker.check_certificate(spec, rows)
+            pytest.fail(name)
+
+
+def test_irreducibility_is_checked():
+    # b > 0 (t=1), -b >= 0 (t=5) and w2 + b > 0 (t=2) with multiplier 0: reducible
+    spec = make_spec([Q1B])
+    rows = (*GOOD.rows, cited(0, 2, (0, 1, 1), True, 0))
+    with pytest.raises(checker.CheckFailure, match="not needed"):
+        checker.check_certificate(spec, rows)
+    checker.check_motzkin([((F(1),), F(0), True), ((F(-1),), F(0), False)], [F(1), F(1)])
+    with pytest.raises(checker.CheckFailure, match="reducible"):
+        # two copies of -b >= 0 and one b > 0: the multipliers are positive, rank is 1 < 2
+        checker.check_motzkin([((F(1),), F(0), True), ((F(-1),), F(0), False),
+                               ((F(-1),), F(0), False)], [F(2), F(1), F(1)])
+
+
+def test_splits_on_free_s0():
+    spec = make_spec([Q1B], s0=None)
+    with pytest.raises(checker.CheckFailure, match="free s0"):
+        checker.check_proof(spec, Certificate((cited(0, 1, (0, 0, 1), True, 1),
+                                               cited(0, 5, (0, 0, -1), False, 1))))
+    case0 = Certificate((cited(0, 1, (0, 0, 1), True, 1), cited(0, 5, (0, 0, -1), False, 1)))
+    case1 = Certificate((cited(0, 1, (0, 1, 1), True, 1), cited(0, 4, (-1, -1, -1), False, 1),
+                         cited(0, 5, (0, 0, -1), False, 1), cited(0, 7, (1, 0, 1), True, 1)))
+    checker.check_proof(spec, Split(0, ((0, case0), (1, case1))))
+    with pytest.raises(checker.CheckFailure):
+        checker.check_proof(spec, Split(0, ((1, case0), (0, case1))))  # cases swapped
+    with pytest.raises(checker.CheckFailure, match="cover"):
+        checker.check_proof(spec, Split(0, ((0, case0),)))
+    fixed = make_spec([Q1B], s0=0)
+    with pytest.raises(checker.CheckFailure, match="not free"):
+        checker.check_proof(fixed, Split(0, ((0, case0), (1, case1))))
+
+
+def test_witness_s0_must_respect_the_spec():
+    spec = make_spec([([0, 0, 0, 1, 0, 1, 0], [0, 0, 0, 1, 1, 1, 1])], s0=0)
+    w = {"w1": F(1), "w2": F(1), "b": F(0)}
+    checker.check_witness(spec, w, [0])
+    with pytest.raises(checker.CheckFailure, match="not allowed"):
+        checker.check_witness(spec, w, [1])
+    with pytest.raises(checker.CheckFailure, match="t=4"):
+        checker.check_witness(spec, {"w1": F(1), "w2": F(2), "b": F(-1)}, [0])

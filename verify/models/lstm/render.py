@@ -1,0 +1,82 @@
+"""Stage: report (LSTM formulas). Render a checked formula spec as text for people.
+
+Input is the JSON payload built by :mod:`verify.models.lstm.formula` (so text and JSON cannot
+disagree): one line per claimed gradient, and for a wrong one the reason, a compact
+counterexample (sizes, the values the formula reads, expected vs got) and a hint. A run cut
+short by ``--timeout`` says so; a claim not refuted by then is "unknown", not "correct".
+Matrices are written MATLAB-style, rows separated by ``;``: ``[1 -0.5; 0 2]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_NUMBERS = 24  # longer arrays are cut with "…" (the JSON output has them in full)
+
+
+def _number(v: Any) -> str:
+    return v if isinstance(v, str) else f"{float(v):.4g}"
+
+
+def array_text(value: Any) -> str:
+    """``[0.5 -1]`` for vectors, ``[1 0; 0 1]`` for matrices, ``0.25`` for scalars."""
+    if not isinstance(value, list):
+        return _number(value)
+    rows = value if value and isinstance(value[0], list) else [value]
+    shown, count = [], 0
+    for row in rows:
+        cells = []
+        for v in row:
+            if count == MAX_NUMBERS:
+                break
+            cells.append(_number(v))
+            count += 1
+        shown.append(" ".join(cells))
+        if count == MAX_NUMBERS:
+            shown[-1] += " …"
+            break
+    return "[" + "; ".join(shown) + "]"
+
+
+def _target_lines(name: str, result: dict[str, Any], width: int) -> list[str]:
+    line = f"  {name:<{width}}  "
+    if result["verdict"] == "correct":
+        return [line + "correct"]
+    if result["verdict"] == "unknown":
+        return [line + "unknown" + (f"  ({result['reason']})" if result.get("reason") else "")]
+    lines = [line + f"INCORRECT  {result.get('reason', '')}"]
+    pad = " " * 6
+    cex = result.get("counterexample")
+    if cex:
+        lines.append(f"{pad}counterexample: input size D={cex['input_size']}, "
+                     f"hidden size H={cex['hidden_size']}"
+                     + (f" (formula on line {result['line']}; every drawn input is in "
+                        "--format json)" if result.get("line") else ""))
+        values = [f"{n} = {array_text(v)}" for n, v in cex.get("values", {}).items()]
+        for k in range(0, len(values), 3):
+            lines.append(pad + "  " + "   ".join(values[k:k + 3]))
+        got = "(no value)" if cex.get("got") is None else array_text(cex["got"])
+        lines.append(f"{pad}  expected {array_text(cex['expected'])}   got {got}")
+    if result.get("hint"):
+        lines.append(f"{pad}hint: {result['hint']}")
+    return lines
+
+
+def render(path: str, payload: dict[str, Any]) -> str:
+    """The text report of one ``model: lstm-cell`` spec."""
+    claim = payload["claim"]
+    targets: dict[str, dict[str, Any]] = claim["targets"]
+    correct = sum(t["verdict"] == "correct" for t in targets.values())
+    head = path + (f" — {payload['name']}" if payload.get("name") else "")
+    summary = {"correct": "CORRECT",
+               "unknown": "UNKNOWN (some claims neither refuted nor fully checked in time)",
+               }.get(claim["verdict"],
+                     f"INCORRECT ({correct} of {len(targets)} claimed gradients correct)")
+    examples = payload.get("examples", "?")
+    stopped = " (stopped by the time limit)" if payload.get("timed_out") else ""
+    lines = [head, f"  LSTM cell gradient formulas, each checked on {examples} drawn instances"
+                   f"{stopped}: " + summary]
+    width = max(len(n) for n in targets)
+    for name, result in targets.items():
+        lines += _target_lines(name, result, width)
+    return "\n".join(lines)
