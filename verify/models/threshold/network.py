@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 #: The blocks of a network's weights, in the order they are printed.
 BLOCKS: tuple[str, ...] = ("W", "U", "b", "V", "c")
@@ -106,5 +107,7 @@ class ThresholdSpec:
     weights: Domain                    # W, U, V
     bias: Domain                       # b, c (the same as weights unless ``bias:`` is given)
     fixed: dict[tuple[str, tuple[int, ...]], Fraction]  # (block, index) -> value
-    sequences: tuple[NetSequence, ...]
+    sequences: tuple[NetSequence, ...]   # empty when a behaviour is given instead
     claim: NetClaim | None
+    behaviour: Any = None              # ``behaviour:`` (a machine, a window formula or a
+                                       # reference network), see models/threshold/behaviour
