@@ -11,13 +11,14 @@ import json
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from verify import __version__
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
 from verify.outcome import Options, Outcome, error_outcome
-from verify.input.yamldoc import load_file
+from verify.input.yamldoc import Node, load_file
 
 SOLVERS = ("z3", "lp", "exact")
 
@@ -27,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="verify",
         description="Exact, independently checked answers about threshold RNNs and LSTM "
                     "gradients.")
+    p.add_argument("--version", action="version", version=f"verify {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="check spec files (or directories of *.yaml)")
     c.add_argument("paths", nargs="+", metavar="PATH")
@@ -43,19 +45,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def expand_paths(paths: Sequence[str]) -> Iterator[str]:
-    """Files as given; directories searched recursively for *.yaml / *.yml, sorted."""
+    """Files as given; a directory is searched recursively for files named *.yaml or *.yml,
+    in sorted order, skipping hidden files and folders (names starting with '.') below it."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted({*path.rglob("*.yaml"), *path.rglob("*.yml")})
+            found = sorted(f for f in {*path.rglob("*.yaml"), *path.rglob("*.yml")}
+                           if f.is_file() and not any(part.startswith(".") for part in
+                                                      f.relative_to(path).parts))
             yield from (str(f) for f in found)
         else:
             yield raw
 
 
 def check_one(path: str, options: Options) -> Outcome:
+    return check_loaded(path, lambda: load_file(path), options)
+
+
+def check_loaded(path: str, load: Callable[[], Node], options: Options) -> Outcome:
+    """Check the spec ``load()`` composes; every failure becomes an error Outcome."""
     try:
-        root = load_file(path)
+        root = load()
         fields = dict(root.items())
         model_node = fields.get("model")
         if model_node is None:
@@ -129,7 +139,8 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     statuses = Counter(o.status for o in outcomes)
     verdicts = Counter(o.payload["claim"]["verdict"] for o in outcomes
                        if isinstance(o.payload.get("claim"), dict))
-    parts = [f"{n} {status}" for status, n in sorted(statuses.items())]
+    parts = [f"{n} {status}" + ("s" if status == "error" and n != 1 else "")
+             for status, n in sorted(statuses.items())]
     line = f"{len(outcomes)} specs: " + ", ".join(parts)
     if verdicts:
         line += "; claims: " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))
