@@ -37,8 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="give up with status 'unknown' after this many seconds (per solver "
                         "call for step-RNN specs, per spec for LSTM formula specs)")
-    c.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text (default) or json: one JSON object per spec (JSON Lines)")
+    c.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="text (default), json: one JSON object per spec (JSON Lines), or "
+                        "html: one self-contained page for the whole run")
+    c.add_argument("--plot", metavar="DIR", default=None,
+                   help="write one picture per spec into DIR (needs matplotlib: "
+                        "pip install 'verify[plot]')")
+    c.add_argument("--plot-format", choices=("svg", "png"), default="svg",
+                   help="picture format for --plot (default: svg)")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
     return p
@@ -113,6 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.examples < 1:
         print("verify: --examples must be at least 1", file=sys.stderr)
         return ExitCode.SPEC_ERROR
+    if args.plot is not None:
+        from verify.report.plot import PlotUnavailable, require_matplotlib
+        try:
+            require_matplotlib()
+        except PlotUnavailable as exc:
+            print(f"verify: {exc}", file=sys.stderr)
+            return ExitCode.SPEC_ERROR
     options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples)
     outcomes: list[Outcome] = []
     paths = list(expand_paths(args.paths))
@@ -124,14 +137,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcomes.append(outcome)
         if args.format == "json":
             print(json.dumps(outcome.to_json(), ensure_ascii=False), flush=True)
-        else:
+        elif args.format == "text":
             if i:
                 print()
             print(outcome.text, flush=True)
     if args.format == "text" and len(outcomes) > 1:
         print()
         print(summary(outcomes))
-    return int(combine([o.exit_code for o in outcomes]))
+    code = combine([o.exit_code for o in outcomes])
+    if args.format == "html":
+        from verify.report.html import page
+        print(page(outcomes, summary(outcomes)), end="")
+    if args.plot is not None:
+        from verify.report.plot import write_plots
+        written = write_plots(outcomes, args.plot, args.plot_format)
+        print(f"verify: wrote {len(written)} picture{'s' if len(written) != 1 else ''} to "
+              f"{args.plot}", file=sys.stderr)
+    return int(code)
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
