@@ -51,10 +51,13 @@ def _badge(outcome: Outcome) -> tuple[str, str]:
 
 def _svg(outcome: Outcome) -> str | None:
     """The spec's picture as inline SVG, or None (no matplotlib, or no picture)."""
-    import importlib.util
-    if importlib.util.find_spec("matplotlib") is None or outcome.status == "error":
+    from verify.report.plot import PlotUnavailable, draw_one, require_matplotlib
+    try:
+        require_matplotlib()
+    except PlotUnavailable:
         return None
-    from verify.report.plot import draw_one
+    if outcome.status == "error":
+        return None
     with tempfile.TemporaryDirectory(prefix="verify-html-") as tmp:
         path = Path(tmp) / "picture.svg"
         if not draw_one(outcome, path, "svg"):

@@ -9,7 +9,6 @@ once that model lands.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,9 +23,11 @@ class PlotUnavailable(VerifyError):
 
 
 def require_matplotlib() -> None:
-    if importlib.util.find_spec("matplotlib") is None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
         raise PlotUnavailable("--plot needs matplotlib, which is not installed; install the "
-                              "optional extra with: pip install 'verify[plot]'")
+                              "optional extra with: pip install 'verify[plot]'") from None
 
 
 def picture_name(outcome: Outcome, taken: set[str], fmt: str) -> str:

@@ -59,8 +59,9 @@ class Picture:
 
 
 def _label(answer: StepRnnAnswer, k: int, s_prev: int, row: Row) -> tuple[str, str]:
-    """``t=5,6: b ≤ 0``: the steps requiring it, and the row written the way people do
-    (outputs 0 as ``... ≤ 0`` / ``< 0``, not as the negated ``−... ≥ 0``)."""
+    """(label, tag): ``t=5,6: b ≤ 0``, the steps requiring it and the row written the way
+    people do (outputs 0 as ``... ≤ 0`` / ``< 0``, not as the negated ``−... ≥ 0``), and a
+    short tag for the line itself."""
     table, spec = answer.table, answer.spec
     steps, count = same_row_steps(table, k, s_prev, limit=3)
     if len(spec.sequences) > 1:
@@ -73,7 +74,9 @@ def _label(answer: StepRnnAnswer, k: int, s_prev: int, row: Row) -> tuple[str, s
     else:
         neg = tuple(-c for c in row.coefficients)
         text = f"{linear_form(neg, spec.params)} {'<' if row.strict else '≤'} 0"
-    return f"{at}: {text}", at
+    first = (f"seq {int(table.seq[k])} t={int(table.t[k])}" if len(spec.sequences) > 1
+             else f"t={int(table.t[k])}")
+    return f"{at}: {text}", first + ("…" if count > 1 and len(spec.sequences) > 1 else "")
 
 
 def _cited(answer: StepRnnAnswer) -> list[tuple[int, int]]:
