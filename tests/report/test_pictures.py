@@ -46,7 +46,7 @@ def test_plot_format_png_and_lstm_heat_map(tmp_path, capsys):
 
 def test_heat_map_arrays_of_a_transposed_matrix_are_a_mirror_pattern():
     from verify.models.lstm.render import display_arrays
-    expected, got = display_arrays(str(ROOT / "specs/examples/lstm_transposed_dW.yaml"),
+    expected, got = display_arrays(str(ROOT / "specs/mistakes/transposed_dW.yaml"),
                                    "dW_f")
     assert expected.shape == got.shape == (4, 4)
     assert np.allclose(got, expected.T)  # outer(x, d) is outer(d, x) transposed
