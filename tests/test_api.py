@@ -69,3 +69,20 @@ def test_a_directory_is_refused_by_check_and_searched_by_check_all(tmp_path):
         verify.check(tmp_path)
     outs = verify.check_all(tmp_path)
     assert [o.status for o in outs] == ["realizable"]
+
+
+def test_the_readme_api_example_prints_what_the_readme_says(capsys, monkeypatch):
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    text = (root / "README.md").read_text()
+    code, shown = re.search(r"```python\n(from fractions import Fraction\nimport verify\n.*?)```"
+                            r"\n\nprints\n\n```text\n(.*?)```", text, flags=re.DOTALL).groups()
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own README
+    printed = capsys.readouterr().out
+    assert printed == shown
+    # and what it shows is right: Q1(a)'s claim fails at t=4; Q1(b)'s certificate is
+    # [t=1: b > 0] + [t=5: -b >= 0], worked by hand in the seed example
+    assert "incorrect (0, 4)" in printed
+    assert "t=1 ['0', '0', '1'] > 1\nt=5 ['0', '0', '-1'] >= 1" in printed
