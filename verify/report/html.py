@@ -73,8 +73,8 @@ def _section(i: int, outcome: Outcome, pictures: bool) -> str:
     head = html.escape(outcome.spec) + (f" — {html.escape(str(name))}" if name else "")
     parts = [f'<section class="spec" id="spec-{i}" data-spec="{html.escape(outcome.spec)}">',
              f'<h2>{head}</h2>',
-             f'<p><span class="badge {css}">{word}</span> status: '
-             f'<b>{html.escape(outcome.status)}</b>, exit code {int(outcome.exit_code)}</p>',
+             (f'<p><span class="badge {css}">{word}</span> status: '
+              f'<b>{html.escape(outcome.status)}</b>, exit code {int(outcome.exit_code)}</p>'),
              f"<pre>{html.escape(outcome.text)}</pre>"]
     svg = _svg(outcome) if pictures else None
     if svg:

@@ -21,7 +21,8 @@ from verify.input.exact import to_float
 from verify.models.threshold.compile import FREE, StepTable
 from verify.linear.result import Result, Verdict
 from verify.models.threshold.solve import ask
-from verify.models.threshold.spec import Claim, Inequality, RnnSpec
+from verify.input.ineq import Inequality
+from verify.models.threshold.spec import Claim, RnnSpec
 from verify.models.threshold.trace import Trace, run
 from verify.linear.system import LinearSystem, Row, Status
 

@@ -250,8 +250,8 @@ def _matched_text(spec: RnnSpec, table: StepTable, reqs: tuple[Requirement, ...]
              for r in reqs]
     width = max(len("claimed"), *(len(r.inequality.text) for r in reqs))
     at = max(len("step"), *(len(w) for w in where))
-    lines = [f"    {'claimed':<{width}}   {'step':<{at}}  {'x_t':>6}  s_(t-1)  want   "
-             "that step requires"]
+    lines = [(f"    {'claimed':<{width}}   {'step':<{at}}  {'x_t':>6}  s_(t-1)  want   "
+              "that step requires")]
     for r, w in zip(reqs, where):
         if r.sequence is None or r.t is None:
             lines.append(f"    {r.inequality.text:<{width}}   {w:<{at}}  (no step requires it)")

@@ -39,8 +39,8 @@ def _color(r: PlaneRow, i: int) -> str:
 
 def _draw_row(ax: Any, r: PlaneRow, i: int, b: int, half: float, labelled: set[str]) -> None:
     a1, a2, a3 = (float(c) for c in r.coefficients)
-    style = dict(color=_color(r, i), lw=2.6 if r.certificate else 1.8 if r.claimed else 1.3,
-                 ls=(0, (5, 3)) if r.strict else "-", zorder=3)
+    style = {"color": _color(r, i), "lw": 2.6 if r.certificate else 1.8 if r.claimed else 1.3,
+                 "ls": (0, (5, 3)) if r.strict else "-", "zorder": 3}
     if abs(a2) >= abs(a1):  # w2 = -(a1 w1 + a3 b) / a2
         xs = [-half, half]
         ys = [-(a1 * x + a3 * b) / a2 for x in xs]
@@ -57,7 +57,7 @@ def _draw_row(ax: Any, r: PlaneRow, i: int, b: int, half: float, labelled: set[s
         if abs(tx) < half * 0.95 and abs(ty) < half * 0.95:
             ax.text(tx, ty, r.tag, color=style["color"], fontsize=8,
                     ha="left", va="bottom", zorder=5,
-                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
             break
     # an arrow from the line's point nearest the centre into the allowed side
     norm = (a1 * a1 + a2 * a2) ** 0.5
@@ -65,8 +65,8 @@ def _draw_row(ax: Any, r: PlaneRow, i: int, b: int, half: float, labelled: set[s
     px, py = a1 * t, a2 * t
     if abs(px) < half * 0.9 and abs(py) < half * 0.9:
         ax.annotate("", xy=(px + a1 / norm * half * 0.18, py + a2 / norm * half * 0.18),
-                    xytext=(px, py), arrowprops=dict(arrowstyle="->", color=style["color"],
-                                                     lw=1.2), zorder=4)
+                    xytext=(px, py), arrowprops={"arrowstyle": "->", "color": style["color"],
+                                                     "lw": 1.2}, zorder=4)
 
 
 def _panel(ax: Any, pic: Picture, b: int, half: float, labelled: set[str]) -> None:
@@ -103,7 +103,7 @@ def _panel(ax: Any, pic: Picture, b: int, half: float, labelled: set[str]) -> No
                     zorder=1)
     if lines:
         ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=8, va="bottom",
-                bbox=dict(facecolor="white", edgecolor="#bbbbbb", alpha=0.9), zorder=6)
+                bbox={"facecolor": "white", "edgecolor": "#bbbbbb", "alpha": 0.9}, zorder=6)
     for i, r in enumerate(rows):
         if r.in_plane(b) == "line":
             _draw_row(ax, r, i, b, half, labelled)
