@@ -97,7 +97,9 @@ def display_arrays(path: str, target: str, *, input_size: int = 4, hidden_size: 
 
     spec = load_spec(load_file(path))
     entry = next(e for e in spec.claims if e.name == target)
-    inst = Instance.random(input_size, hidden_size, np.random.default_rng(seed))
+    # a spec written in another layout (rows, batch-first: branch `formulas`) draws in it
+    layout = {"layout": spec.layout} if hasattr(spec, "layout") else {}
+    inst = Instance.random(input_size, hidden_size, np.random.default_rng(seed), **layout)
     try:
         got = evaluate_claim(spec, entry, inst.environment)
     except ShapeError:
