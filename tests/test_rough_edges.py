@@ -112,3 +112,24 @@ def test_an_lstm_unknown_has_a_reason(capsys):
     assert code == 3 and payload["status"] == "unknown"
     assert payload["reason"].startswith("agreed on all") and "before the time limit" in \
         payload["reason"]
+
+
+def test_readme_documents_the_options_keys_and_names_a_new_user_meets():
+    readme = (ROOT / "README.md").read_text()
+    for needle in ("`--examples N`", "description:", "`tanh_c`", "--version",
+                   "hidden files and folders below it", "files named `*.yaml` or `*.yml`",
+                   "`input: [\"01\", \"10\"]`) is refused as ambiguous"):
+        assert needle in readme, needle
+
+
+def test_the_documented_exit_code_order_is_the_one_the_tool_uses():
+    from verify.cli import combine
+    from verify.errors import ExitCode
+    readme = (ROOT / "README.md").read_text()
+    stated = ("4 (internal error) over 2 (spec error) over 3 (unknown) over\n"
+              "1 (incorrect claim) over 0")
+    assert stated in readme
+    order = [4, 2, 3, 1, 0]
+    for i, hi in enumerate(order):
+        for lo in order[i:]:
+            assert combine([ExitCode(lo), ExitCode(hi), ExitCode(lo)]) == hi

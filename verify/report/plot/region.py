@@ -99,7 +99,8 @@ def _panel(ax: Any, pic: Picture, b: int, half: float, labelled: set[str]) -> No
         lines.append(f"{r.label}{' (certificate)' if r.certificate else ''}: {verb}")
         if r.in_plane(b) == "none":
             ax.fill([-half, half, half, -half], [-half, -half, half, half], facecolor="none",
-                    edgecolor=_color(r, rows.index(r)), hatch="xx", alpha=0.2, lw=0,
+                    edgecolor=CERT if r.certificate else "#808080", hatch="xx", alpha=0.2,
+                    lw=0,
                     zorder=1)
     if lines:
         ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=8, va="bottom",
