@@ -62,3 +62,16 @@ def test_report_renders_in_headless_chromium(tmp_path, capsys):
         assert f'id="spec-{i}" data-spec="{spec}"' in dom
     assert "the claimed weights, w1 = 1, w2 = 2, b = -1, step by step:" in dom
     assert "in one line: 1 × [t=1: b &gt; 0] + 1 × [t=5: −b ≥ 0] ⇒ 0 &gt; 0" in dom
+
+
+def test_page_without_matplotlib_says_how_to_get_pictures(tmp_path):
+    import subprocess as sp
+    import sys
+    code = ("import sys; sys.modules['matplotlib'] = None\n"  # import matplotlib -> ImportError
+            "from verify.cli import main\n"
+            f"sys.exit(main(['check', '--format', 'html', {str(SPECS[2])!r}]))")
+    done = sp.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                  check=False)
+    assert done.returncode == 0
+    assert "no picture: install matplotlib" in done.stdout and "<svg" not in done.stdout
+    assert 'id="spec-0"' in done.stdout

@@ -49,14 +49,19 @@ def _badge(outcome: Outcome) -> tuple[str, str]:
     return "ok", "ok"
 
 
-def _svg(outcome: Outcome) -> str | None:
-    """The spec's picture as inline SVG, or None (no matplotlib, or no picture)."""
-    from verify.report.plot import PlotUnavailable, draw_one, require_matplotlib
+def _can_plot() -> bool:
+    from verify.report.plot import PlotUnavailable, require_matplotlib
     try:
         require_matplotlib()
     except PlotUnavailable:
-        return None
-    if outcome.status == "error":
+        return False
+    return True
+
+
+def _svg(outcome: Outcome) -> str | None:
+    """The spec's picture as inline SVG, or None (no matplotlib, or no picture)."""
+    from verify.report.plot import draw_one
+    if outcome.status == "error" or not _can_plot():
         return None
     with tempfile.TemporaryDirectory(prefix="verify-html-") as tmp:
         path = Path(tmp) / "picture.svg"
@@ -79,6 +84,9 @@ def _section(i: int, outcome: Outcome, pictures: bool) -> str:
     svg = _svg(outcome) if pictures else None
     if svg:
         parts.append(f'<div class="picture">{svg}</div>')
+    elif pictures and outcome.status != "error" and not _can_plot():
+        parts.append("<p><small>(no picture: install matplotlib, "
+                     "<code>pip install 'verify[plot]'</code>)</small></p>")
     payload = json.dumps(outcome.to_json(), ensure_ascii=False, indent=1)
     parts.append(f"<details><summary>JSON</summary><pre>{html.escape(payload)}</pre></details>")
     parts.append("</section>")
