@@ -26,7 +26,7 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin:0 0 .4em 0;word-break:break-all}
 table.summary{border-collapse:collapse;margin:1em 0}
 table.summary td,table.summary th{border:1px solid #ccc;padding:.3em .7em;text-align:left}
 section.spec{border:1px solid #ddd;border-radius:6px;padding:1em;margin:1.4em 0}
-pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em;line-height:1.35}
+pre{background:#f7f7f7;padding:.8em;overflow-x:auto;white-space:pre-wrap;font-size:.85em;line-height:1.35}
 .badge{display:inline-block;padding:.1em .6em;border-radius:1em;font-weight:600;
  font-size:.85em;color:#fff}
 .ok{background:#27ae60}.incorrect{background:#c0392b}.unknown{background:#d68910}
