@@ -222,6 +222,9 @@ def check_spec(node: Node, options: Options) -> Outcome:
     }
     if found.timed_out:
         payload["timed_out"] = True
+    if verdict == "unknown":  # every unknown outcome says why (README: "unknown (with reason)")
+        payload["reason"] = next(t["reason"] for t in targets.values()
+                                 if t["verdict"] == "unknown")
     code = {"correct": ExitCode.OK, "incorrect": ExitCode.CLAIM_INCORRECT,
             "unknown": ExitCode.UNKNOWN}[verdict]
     status = "unknown" if verdict == "unknown" else "checked"

@@ -80,3 +80,28 @@ def render(path: str, payload: dict[str, Any]) -> str:
     for name, result in targets.items():
         lines += _target_lines(name, result, width)
     return "\n".join(lines)
+
+
+def display_arrays(path: str, target: str, *, input_size: int = 4, hidden_size: int = 4,
+                   seed: int = 0) -> tuple[Any, Any] | None:
+    """(expected, got) of one claimed gradient on a fixed random instance of a readable
+    size, for pictures (:mod:`verify.report.plot`); the shrunk counterexample is often 1x1.
+    Square by default, so a transposed matrix has the right shape and shows as a pattern.
+    None when the formula cannot be evaluated there."""
+    import numpy as np
+
+    from verify.input.yamldoc import load_file
+    from verify.models.lstm.expr import ShapeError
+    from verify.models.lstm.formula_spec import evaluate_claim, load_spec
+    from verify.models.lstm.instance import Instance
+
+    spec = load_spec(load_file(path))
+    entry = next(e for e in spec.claims if e.name == target)
+    # a spec written in another layout (rows, batch-first: branch `formulas`) draws in it
+    layout = {"layout": spec.layout} if hasattr(spec, "layout") else {}
+    inst = Instance.random(input_size, hidden_size, np.random.default_rng(seed), **layout)
+    try:
+        got = evaluate_claim(spec, entry, inst.environment)
+    except ShapeError:
+        return None
+    return inst.reference[target], got
