@@ -48,9 +48,11 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Array]]] = {
     "sqrt": (1, np.sqrt),
     "outer": (2, np.outer),
     "sum": (1, np.sum),
-    "concat": (2, np.concatenate),
+    "concatenate": (0, np.concatenate),
+    "hstack": (0, np.hstack),
 }
-"""Callable names -> (number of arguments, implementation)."""
+"""Callable names -> (number of arguments, implementation); 0: two to eight arguments."""
+MAX_STACKED = 8
 
 ALLOWED_SYNTAX = ("numbers, names, + - * / ** @, unary -, .T, slices such as W[:, 0:H], "
                   "parentheses and the functions " + ", ".join(FUNCTIONS))
@@ -180,7 +182,10 @@ def _check_node(node: ast.expr, names: set[str]) -> list[ast.expr]:
         if node.keywords:
             raise _refuse(node, "a keyword argument")
         arity = FUNCTIONS[func.id][0]
-        if len(node.args) != arity:
+        if arity == 0 and not 2 <= len(node.args) <= MAX_STACKED:
+            raise ExprError(f"{func.id} takes 2 to {MAX_STACKED} arguments, got "
+                            f"{len(node.args)}", column=_column(node))
+        if arity and len(node.args) != arity:
             raise ExprError(f"{func.id} takes {arity} argument{'s' if arity > 1 else ''}, "
                             f"got {len(node.args)}", column=_column(node))
         return list(node.args)

@@ -154,8 +154,8 @@ class _BatchEvaluator:
         if name == "sum":
             a = args[0]
             return a.reshape(a.shape[0], -1).sum(axis=1)
-        if name == "concat":
-            return _concat(args[0], args[1], text)
+        if name in ("concatenate", "hstack"):
+            return _concat(args, text, along_last=name == "hstack")
         a = args[0]
         if a.dtype == object:
             return np.asarray(np.frompyfunc(_MP_FUNCTIONS[name], 1, 1)(a), dtype=object)
@@ -264,17 +264,22 @@ def _mp_divide(a: Any, b: Any) -> Any:
         return mpmath.mpf("nan")
 
 
-def _concat(a: Array, b: Array, text: str) -> Array:
-    sa, sb = _sample(a), _sample(b)
-    if not sa or len(sa) != len(sb) or sa[1:] != sb[1:]:
-        raise ShapeError(f"{text}: concat stacks two vectors, or two matrices with the same "
-                         f"number of columns, along the first axis; got shapes "
-                         f"{_shape(sa)} and {_shape(sb)}")
-    _limit(math.prod(sa) + math.prod(sb), text)
-    batch = max(a.shape[0], b.shape[0])
-    a = np.broadcast_to(a, (batch,) + a.shape[1:])
-    b = np.broadcast_to(b, (batch,) + b.shape[1:])
-    return np.concatenate([a, b], axis=1)
+def _concat(args: list[Array], text: str, along_last: bool) -> Array:
+    """``concatenate``: along the first axis (vectors end to end, matrices stacked as rows, as
+    ``[a_prev; xt]``); ``hstack``: along the last axis (rows side by side, as numpy's)."""
+    samples = [_sample(a) for a in args]
+    first = samples[0]
+    axis = len(first) - 1 if along_last else 0
+    fits = all(len(s) == len(first) for s in samples) and first and all(
+        s[:axis] + s[axis + 1:] == first[:axis] + first[axis + 1:] for s in samples)
+    if not fits:
+        raise ShapeError(f"{text}: cannot stack shapes "
+                         f"{', '.join(_shape(s) for s in samples)} along their "
+                         f"{'last' if along_last else 'first'} axis")
+    _limit(sum(math.prod(s) for s in samples), text)
+    batch = max(a.shape[0] for a in args)
+    full = [np.broadcast_to(a, (batch,) + a.shape[1:]) for a in args]
+    return np.concatenate(full, axis=1 + axis)
 
 
 def evaluate_batch(formula: Formula, env: Mapping[str, Array]) -> Array:

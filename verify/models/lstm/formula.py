@@ -88,8 +88,10 @@ def judge(spec: FormulaSpec, entry: Entry, inst: Instance) -> Mismatch | None:
     with np.errstate(all="ignore"):  # inf - inf in a wrong formula is simply the worst
         err = np.where(np.isfinite(got), np.abs(got - expected), np.inf)
     at = tuple(int(k) for k in np.unravel_index(int(np.argmax(err)), err.shape))
-    return Mismatch(f"wrong value: at entry {list(at)} expected {float(expected[at]):.6g}, "
-                    f"got {float(got[at]):.6g}", got, at)
+    want_v, got_v = float(expected[at]), float(got[at])
+    digits = next((p for p in range(6, 18) if f"{want_v:.{p}g}" != f"{got_v:.{p}g}"), 17)
+    return Mismatch(f"wrong value: at entry {list(at)} expected {want_v:.{digits}g}, "
+                    f"got {got_v:.{digits}g}", got, at)
 
 
 def _shape(a: Array) -> str:
@@ -167,6 +169,8 @@ def _counterexample(spec: FormulaSpec, entry: Entry, inst: Instance,
     layout = spec.layout
     also = sorted({layout.rename[n] for n in reads(_column_target(layout, entry.name))
                    if n in layout.rename} - set(read), key=layout.names.index)
+    if {"dc_next", "f_next"} <= set(read):  # dc = f_next * dc_next: read, in other words
+        also = [n for n in also if n != "dc"]
     out: dict[str, Any] = {
         "input_size": inst.input_size, "hidden_size": inst.hidden_size,
         "values": {n: to_json(env[n]) for n in read},

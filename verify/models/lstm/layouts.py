@@ -112,7 +112,7 @@ COLUMN = Layout(
     {"dx": "(D,)", **{f"dW_{g}": "(H, D)" for g in GATES}, **{f"dU_{g}": "(H, H)" for g in GATES}},
     _same, _same, _column_full_dc,
     tuple(f"{k}_{g}" for k in "WU" for g in GATES), _COLUMN_GATE_PAIRS,
-    rename={n: n for n in _COLUMN_NAMES})
+    rename={**{n: n for n in _COLUMN_NAMES}, "tanh_c": "c"})
 
 
 def _seed_env(e: Mapping[str, Array]) -> Env:
