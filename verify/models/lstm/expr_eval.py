@@ -98,7 +98,9 @@ class _BatchEvaluator:
                 value = np.asarray(self.env[node.id])
             except KeyError:
                 raise ExprError(f"unknown name {node.id!r}", column=_column(node)) from None
-            return value if value.dtype == object else value.astype(np.float64, copy=False)
+            if value.dtype == object or np.iscomplexobj(value):
+                return value  # 50-digit confirmation, complex-step derivatives
+            return value.astype(np.float64, copy=False)
         if isinstance(node, ast.UnaryOp):
             value = self.eval(node.operand)
             return -value if isinstance(node.op, ast.USub) else value
@@ -115,7 +117,7 @@ class _BatchEvaluator:
 
     def constant(self, number: float, node: ast.expr) -> Array:
         if not self.high:
-            return np.asarray([number])
+            return np.asarray([number], dtype=np.float64)
         # the decimal the user wrote, to every digit: 0.1 is one tenth, not its float64
         text = self.formula.segment(node).strip().lstrip("+")
         try:
@@ -159,7 +161,7 @@ class _BatchEvaluator:
         a = args[0]
         if a.dtype == object:
             return np.asarray(np.frompyfunc(_MP_FUNCTIONS[name], 1, 1)(a), dtype=object)
-        return np.asarray(_F64_FUNCTIONS[name](a), dtype=np.float64)
+        return np.asarray(_F64_FUNCTIONS[name](a))
 
     def _bound(self, node: ast.expr | None) -> int | None:
         """A slice bound's integer value, the same on every instance of the batch."""

@@ -134,7 +134,14 @@ def load_spec(root: Node) -> FormulaSpec:
     """Validate a ``model: lstm-cell`` spec; every problem is a :class:`SpecError`."""
     fields = root.mapping(allowed={"model", "name", "description", "define", "claim", "layout"},
                           required={"model", "claim"})
-    layout = _layout(fields)
+    spec = load_claims(root, fields, _layout(fields))
+    dry_run(spec)
+    return spec
+
+
+def load_claims(root: Node, fields: dict[str, Node], layout: Layout) -> FormulaSpec:
+    """The ``define:`` and ``claim:`` parts of a spec, in ``layout``'s names and targets
+    (shared by every model whose claims are gradient formulas)."""
     known = list(layout.names)
     defines: list[Entry] = []
     if "define" in fields and not fields["define"].is_null:
@@ -155,9 +162,7 @@ def load_spec(root: Node) -> FormulaSpec:
     if not claims:
         raise claim_node.error("'claim:' must name at least one gradient (e.g. 'dx: ...')")
     spec_name = fields["name"].text() if "name" in fields else None
-    spec = FormulaSpec(root.path, spec_name, tuple(defines), tuple(claims), layout)
-    dry_run(spec)
-    return spec
+    return FormulaSpec(root.path, spec_name, tuple(defines), tuple(claims), layout)
 
 
 def dry_run(spec: FormulaSpec) -> None:
@@ -213,4 +218,4 @@ def evaluate_claim_batch(spec: FormulaSpec, entry: Entry, env: dict[str, Array])
 
 
 __all__ = ["Entry", "FormulaSpec", "Substitute", "check_define_name", "dry_run",
-           "evaluate_claim", "evaluate_claim_batch", "load_spec", "make_entry", "names_help"]
+           "evaluate_claim", "evaluate_claim_batch", "load_claims", "load_spec", "make_entry", "names_help"]

@@ -68,8 +68,10 @@ def _target_lines(name: str, result: dict[str, Any], width: int) -> list[str]:
     pad = " " * 6
     cex = result.get("counterexample")
     if cex:
-        lines.append(f"{pad}counterexample: input size D={cex['input_size']}, "
-                     f"hidden size H={cex['hidden_size']}"
+        sizes = (", ".join(f"{k}={v}" for k, v in cex["sizes"].items()) or "scalars"
+                 if "sizes" in cex else
+                 f"input size D={cex['input_size']}, hidden size H={cex['hidden_size']}")
+        lines.append(f"{pad}counterexample: {sizes}"
                      + (f" (formula on line {result['line']}; every drawn input is in "
                         "--format json)" if result.get("line") else ""))
         digits = digits_to_differ(cex["expected"], cex.get("got"), cex.get("entry"))
@@ -101,7 +103,8 @@ def render(path: str, payload: dict[str, Any]) -> str:
                      f"INCORRECT ({correct} of {len(targets)} claimed gradients correct)")
     examples = payload.get("examples", "?")
     stopped = " (stopped by the time limit)" if payload.get("timed_out") else ""
-    lines = [head, f"  LSTM cell gradient formulas, each checked on {examples} drawn instances"
+    title = payload.get("title", "LSTM cell gradient formulas")
+    lines = [head, f"  {title}, each checked on {examples} drawn instances"
                    f"{stopped}: " + summary]
     means = payload.get("correct_means")
     if means and claim["verdict"] != "unknown":
