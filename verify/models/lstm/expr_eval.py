@@ -170,7 +170,7 @@ class _BatchEvaluator:
         if isinstance(node, ast.Constant):
             return int(node.value)
         if isinstance(node, ast.Name):
-            value = np.asarray(self.eval(node), dtype=np.float64).reshape(-1)
+            value = np.real(np.asarray(self.eval(node))).astype(np.float64).reshape(-1)
             if value.size == 0 or not np.all(value == value[0]) or not float(
                     value[0]).is_integer():
                 raise ShapeError(f"{node.id} is not a whole number, so it cannot bound a slice")
