@@ -67,7 +67,7 @@ def baseline(root: Path, repeats: int) -> list[float]:
     return result
 
 
-def new_way(repeats: int) -> tuple[float, list[float], list[str]]:
+def new_way(repeats: int) -> tuple[float, list[float], list[float], list[str]]:
     sys.path.insert(0, str(ROOT))
     from verify.models.lstm.batch import prepare
     from verify.models.lstm.formula import judge_formula
@@ -77,16 +77,17 @@ def new_way(repeats: int) -> tuple[float, list[float], list[str]]:
     start = time.perf_counter()
     prepared = prepare(COLUMN, Options())
     prep = time.perf_counter() - start
-    medians, verdicts = [], []
+    medians, greedy, verdicts = [], [], []
     for target, text, _ in ANSWERS:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            verdict = judge_formula(prepared, target, text)
-            times.append(time.perf_counter() - start)
-        medians.append(statistics.median(times))
-        verdicts.append(verdict.verdict)
-    return prep, medians, verdicts
+        for mode, out in (("hypothesis", medians), ("greedy", greedy)):
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                verdict = judge_formula(prepared, target, text, shrink=mode)
+                times.append(time.perf_counter() - start)
+            out.append(statistics.median(times))
+            verdicts.append(verdict.verdict)
+    return prep, medians, greedy, verdicts[::2]
 
 
 def main() -> None:
@@ -94,20 +95,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline-root", type=Path, default=Path("/work/main"))
     args = parser.parse_args()
-    prep, new, verdicts = new_way(args.repeats)
+    prep, new, greedy, verdicts = new_way(args.repeats)
     for (target, _, expected), verdict in zip(ANSWERS, verdicts):
         want = "correct" if expected else "incorrect"
         assert verdict == want, f"{target}: judged {verdict}, expected {want}"
     old = baseline(args.baseline_root, args.repeats)
     print(f"prepare (once per question): {prep * 1000:.0f} ms")
-    print(f"{'target':<9} {'answer':<8} {'new ms':>9} {'baseline ms':>12}")
-    for (target, _, ok), n, o in zip(ANSWERS, new, old):
-        print(f"{target:<9} {'right' if ok else 'wrong':<8} {n * 1000:9.1f} {o * 1000:12.1f}")
+    print(f"{'target':<9} {'answer':<8} {'new ms':>9} {'greedy ms':>10} {'baseline ms':>12}")
+    for (target, _, ok), n, g, o in zip(ANSWERS, new, greedy, old):
+        print(f"{target:<9} {'right' if ok else 'wrong':<8} {n * 1000:9.1f} {g * 1000:10.1f} "
+              f"{o * 1000:12.1f}")
     for label, pick in (("right answers", True), ("wrong answers", False)):
         n = statistics.median(t for t, a in zip(new, ANSWERS) if a[2] is pick)
+        g = statistics.median(t for t, a in zip(greedy, ANSWERS) if a[2] is pick)
         o = statistics.median(t for t, a in zip(old, ANSWERS) if a[2] is pick)
-        print(f"median per target, {label}: new {n * 1000:.1f} ms, baseline {o * 1000:.0f} ms, "
-              f"ratio {o / n:.0f}x")
+        print(f"median per target, {label}: new {n * 1000:.1f} ms (greedy shrink "
+              f"{g * 1000:.1f} ms), baseline {o * 1000:.0f} ms, ratio {o / n:.0f}x")
     print(f"median per target, all: new {statistics.median(new) * 1000:.1f} ms, baseline "
           f"{statistics.median(old) * 1000:.0f} ms")
 

@@ -37,3 +37,14 @@ def test_layout_answers_are_judged_in_their_names() -> None:
     assert judge_formula(prepared, "dprev_c", f"(dnext_c + dnext_h * o * (1 - tanh(next_c)**2)) * f"
                          ).verdict == "correct"
     assert judge_formula(prepared, "dprev_c", "dnext_c * f").verdict == "incorrect"
+
+
+def test_greedy_shrinking_gives_the_same_verdicts() -> None:
+    prepared = prepare(COLUMN, Options(examples=30))
+    for target, text in (("dc_prev", "dc * f"), ("dc_prev", f"({DCF}) * f"),
+                         ("dz_f", f"({DCF}) * c_prev"), ("dW_f", "outer(x, dc)")):
+        slow = judge_formula(prepared, target, text)
+        fast = judge_formula(prepared, target, text, shrink="greedy")
+        assert (fast.verdict, fast.hint) == (slow.verdict, slow.hint)
+    fast = judge_formula(prepared, "dc_prev", "dc * f", shrink="greedy")
+    assert fast.counterexample is not None and fast.counterexample["hidden_size"] == 1

@@ -174,7 +174,7 @@ def prepare(layout: Layout, options: Options, deadline: float | None = None) -> 
             for d, h in WIDE_PAIRS for k in range(WIDE_PER_PAIR)]
     chosen = [next((g for g in grid if g.input_size != g.hidden_size
                     and min(g.input_size, g.hidden_size) > 1), grid[0])] if grid else []
-    chosen += [wide[0], wide[2 * WIDE_PER_PAIR + 1]]  # D=4 H=7 in [-2, 2]; 8x8 in [-6, 6]
+    chosen += [wide[0], wide[4 * WIDE_PER_PAIR + 1]]  # D=4 H=7 in [-2, 2]; D=8 H=3 in [-6, 6]
     return Prepared(layout, options, tuple(grid), batches(grid, list(range(len(grid)))),
                     batches(wide, [-1] * len(wide)), tuple(_precise(i) for i in chosen),
                     timed_out)
