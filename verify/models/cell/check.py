@@ -25,7 +25,7 @@ from verify.errors import ExitCode
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import gradients
 from verify.models.cell.spec import Cell, load_cell_spec
-from verify.models.lstm.batch import Batch, failing_mask, first_failing
+from verify.models.lstm.batch import Batch, failing_mask, first_failing, simplify_values
 from verify.models.lstm.expr import Array, ShapeError
 from verify.models.lstm.formula_spec import Entry, FormulaSpec, evaluate_claim_batch
 from verify.models.lstm.instance import close, to_json
@@ -148,13 +148,8 @@ def _shrink(cell: Cell, shapes: dict[str, tuple[str, ...]], inst: CellInstance,
         if fails(candidate):
             best = candidate
             break
-    for name, value in best.drawn.items():
-        for simpler in (np.zeros_like(value), np.round(value * 2) / 2):
-            candidate = replace(best, drawn={**best.drawn, name: simpler})
-            if not np.array_equal(simpler, value) and fails(candidate):
-                best = candidate
-                break
-    return best
+    return replace(best, drawn=simplify_values(
+        best.drawn, lambda drawn: fails(replace(best, drawn=drawn))))
 
 
 def _hint(cell: Cell, spec: FormulaSpec, entry: Entry, probes: list[CellInstance]) -> str | None:

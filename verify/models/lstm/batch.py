@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -209,6 +209,23 @@ def first_failing(spec: FormulaSpec, entry: Entry, found: tuple[Batch, ...]
     return None if best is None else best[1]
 
 
+def simplify_values(drawn: dict[str, Array], fails: Callable[[dict[str, Array]], bool],
+                    simpler: Callable[[str, Array], tuple[Array, ...]] | None = None
+                    ) -> dict[str, Array]:
+    """Greedy shrinking of values: each drawn tensor in turn replaced by the first simpler
+    one (default: zeros, then rounded to halves) on which the claim still fails."""
+    def default(name: str, value: Array) -> tuple[Array, ...]:
+        return np.zeros_like(value), np.round(value * 2) / 2
+
+    for name, value in list(drawn.items()):
+        for option in (simpler or default)(name, value):
+            candidate = {**drawn, name: option}
+            if not np.array_equal(option, value) and fails(candidate):
+                drawn = candidate
+                break
+    return drawn
+
+
 def literal_numbers(spec: FormulaSpec, entry: Entry) -> set[float]:
     """The literal numbers the claim (and the defines it reads) writes."""
     found: set[float] = set()
@@ -261,4 +278,4 @@ def confirm(prepared: Prepared, spec: FormulaSpec, entry: Entry
 
 __all__ = ["Batch", "Precise", "Prepared", "TimeUp", "batches", "check_time", "confirm",
            "constant_batches", "failing_mask", "first_failing", "hypothesis_storage_elsewhere",
-           "literal_numbers", "prepare", "settings_for"]
+           "literal_numbers", "prepare", "settings_for", "simplify_values"]

@@ -36,6 +36,7 @@ from verify.models.lstm.batch import (
     hypothesis_storage_elsewhere,
     prepare,
     settings_for,
+    simplify_values,
 )
 from verify.models.lstm.expr import Array, ExprError, ExprLimitError, ShapeError
 from verify.models.lstm.formula_spec import (
@@ -149,17 +150,15 @@ def shrink_greedy(inst: Instance, fails: Callable[[Instance], bool]) -> Instance
         if fails(candidate):
             best = candidate
             break
-    for name in list(best.drawn):
-        value = best.drawn[name]
-        options = [np.clip(np.round(value * 2) / 2, 0.5, 0.5) if name == "f_next"
-                   else np.zeros_like(value), np.round(value * 2) / 2]
-        for simpler in options:
-            candidate = Instance(best.input_size, best.hidden_size,
-                                 {**best.drawn, name: simpler}, best.layout, best.origin)
-            if not np.array_equal(simpler, value) and fails(candidate):
-                best = candidate
-                break
-    return best
+    def simpler(name: str, value: Array) -> tuple[Array, ...]:
+        # f_next is a forget gate value, in (0, 1): its simplest value is 1/2
+        return ((np.full_like(value, 0.5) if name == "f_next" else np.zeros_like(value)),
+                np.round(value * 2) / 2)
+
+    def rebuilt(drawn: dict[str, Array]) -> Instance:
+        return Instance(best.input_size, best.hidden_size, drawn, best.layout, best.origin)
+
+    return rebuilt(simplify_values(best.drawn, lambda drawn: fails(rebuilt(drawn)), simpler))
 
 
 def _counterexample(spec: FormulaSpec, entry: Entry, inst: Instance,

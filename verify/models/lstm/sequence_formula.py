@@ -32,6 +32,7 @@ import numpy as np
 
 from verify.errors import ExitCode
 from verify.input.yamldoc import Node
+from verify.models.lstm.batch import simplify_values
 from verify.models.lstm.cell import GATES
 from verify.models.lstm.expr import Array, ExprLimitError, ShapeError
 from verify.models.lstm.expr_eval import evaluate_batch
@@ -260,13 +261,8 @@ def _shrink(spec: FormulaSpec, inst: SeqInstance) -> SeqInstance:
         if fails(candidate):
             best = candidate
             break
-    for name, value in best.drawn.items():
-        for simpler in (np.zeros_like(value), np.round(value * 2) / 2):
-            candidate = replace(best, drawn={**best.drawn, name: simpler})
-            if not np.array_equal(simpler, value) and fails(candidate):
-                best = candidate
-                break
-    return best
+    return replace(best, drawn=simplify_values(
+        best.drawn, lambda drawn: fails(replace(best, drawn=drawn))))
 
 
 def _counterexample(spec: FormulaSpec, inst: SeqInstance, reason: str | None,
