@@ -28,7 +28,8 @@ def complex_step(equations, env, upstream, name):  # type: ignore[no-untyped-def
     return out
 
 
-def draw_env(cell_name: str, sizes: dict[str, int], rng: np.random.Generator):  # type: ignore[no-untyped-def]
+def draw_env(cell_name: str, sizes: dict[str, int],  # type: ignore[no-untyped-def]
+             rng: np.random.Generator):
     text = BUILTINS[cell_name]
     shapes = {**text.inputs, **text.params}
     env = {n: rng.normal(size=(2, *(sizes[s] for s in shape))) for n, shape in shapes.items()}

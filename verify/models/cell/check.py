@@ -130,7 +130,8 @@ def prepare_cell(cell: Cell, options: Options, deadline: float | None) -> CellSe
 
 def _fails(cell: Cell, spec: FormulaSpec, entry: Entry, inst: CellInstance) -> bool:
     env, ref = _batch(cell, [inst])
-    return bool(failing_mask(spec, entry, Batch((inst,), (-1,), env, ref))[0])  # type: ignore[arg-type]
+    batch = Batch((inst,), (-1,), env, ref)  # type: ignore[arg-type]
+    return bool(failing_mask(spec, entry, batch)[0])
 
 
 def _shrink(cell: Cell, shapes: dict[str, tuple[str, ...]], inst: CellInstance,

@@ -218,4 +218,5 @@ def evaluate_claim_batch(spec: FormulaSpec, entry: Entry, env: dict[str, Array])
 
 
 __all__ = ["Entry", "FormulaSpec", "Substitute", "check_define_name", "dry_run",
-           "evaluate_claim", "evaluate_claim_batch", "load_claims", "load_spec", "make_entry", "names_help"]
+           "evaluate_claim", "evaluate_claim_batch", "load_claims", "load_spec", "make_entry",
+           "names_help"]
