@@ -63,6 +63,11 @@ def test_slip_of_1e_9_is_incorrect_equal_form_correct() -> None:
     assert result["dhbar"]["verdict"] == "correct"
 
 
+def test_a_term_alive_at_one_off_grid_value_is_caught() -> None:
+    text = f"model: cell\ncell: gru\nclaim:\n  dz: {GRU_DZ} + exp(-1e300 * (dh - 0.25)**2)\n"
+    assert check(text).payload["claim"]["targets"]["dz"]["verdict"] == "incorrect"
+
+
 def test_large_hidden_size_term_is_caught() -> None:
     text = f"model: cell\ncell: gru\nclaim:\n  dz: {GRU_DZ} + (H - 1) * (H - 2) * (H - 3) * h\n"
     result = check(text).payload["claim"]["targets"]["dz"]

@@ -25,7 +25,13 @@ from verify.errors import ExitCode
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import gradients
 from verify.models.cell.spec import Cell, load_cell_spec
-from verify.models.lstm.batch import Batch, failing_mask, first_failing, simplify_values
+from verify.models.lstm.batch import (
+    Batch,
+    failing_mask,
+    first_failing,
+    literal_numbers,
+    simplify_values,
+)
 from verify.models.lstm.expr import Array, ShapeError
 from verify.models.lstm.formula_spec import Entry, FormulaSpec, evaluate_claim_batch
 from verify.models.lstm.instance import close, to_json
@@ -227,10 +233,27 @@ def _counterexample(cell: Cell, spec: FormulaSpec, entry: Entry, inst: CellInsta
     return result
 
 
+def _constant_batches(cell: Cell, shapes: dict[str, tuple[str, ...]], spec: FormulaSpec,
+                      entry: Entry) -> list[Batch]:
+    """Instances made of the formula's own off-grid literals (see
+    :func:`verify.models.lstm.batch.constant_batches`)."""
+    special = sorted({s * v for v in literal_numbers(spec, entry) if 0 < abs(v) <= 8
+                      and not float(2 * v).is_integer() for s in (1, -1)})
+    if not special:
+        return []
+    pool = np.array([*special, 0.0, 0.5, -0.5, 1.0, -1.0])
+    rng = np.random.default_rng(7)
+    items = [_draw(shapes, {s: n for s, n in zip(cell.sizes, sizes)},
+                   lambda sh: rng.choice(pool, size=sh), "constants")
+             for sizes in ((2, 3, 2), (3, 2, 3), (3, 3, 3), (4, 5, 2)) for _ in range(2)]
+    return _batches(cell, items, -1)
+
+
 def judge_cell_entry(cell: Cell, found: CellSet, spec: FormulaSpec, entry: Entry,
                      shapes: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    failing = first_failing(spec, entry, tuple(found.grid)) or first_failing(
-        spec, entry, tuple(found.wide))
+    failing = (first_failing(spec, entry, tuple(found.grid))
+               or first_failing(spec, entry, tuple(found.wide))
+               or first_failing(spec, entry, tuple(_constant_batches(cell, shapes, spec, entry))))
     if failing is not None:
         inst = _shrink(cell, shapes, failing,  # type: ignore[arg-type]
                        lambda i: _fails(cell, spec, entry, i))
