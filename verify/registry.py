@@ -12,6 +12,7 @@ _HANDLERS: dict[str, str] = {
     "lstm-cell": "verify.models.lstm.formula:check_spec",
     "cell": "verify.models.cell.check:check_spec",
     "lstm-sequence": "verify.models.lstm.sequence_formula:check_spec",
+    "cell-sequence": "verify.models.cell.sequence:check_spec",
 }
 
 

@@ -50,7 +50,7 @@ class CellInstance:
     origin: str = "grid"
 
 
-def _shapes(cell: Cell) -> dict[str, tuple[str, ...]]:
+def drawn_shapes(cell: Cell) -> dict[str, tuple[str, ...]]:
     """Symbolic shapes of everything drawn; an output's from a run at distinct sizes."""
     shapes = {**cell.inputs, **cell.params}
     sizes = dict(zip(cell.sizes, PRIMES))
@@ -112,7 +112,7 @@ class CellSet:
 
 
 def prepare_cell(cell: Cell, options: Options, deadline: float | None) -> CellSet:
-    shapes = _shapes(cell)
+    shapes = drawn_shapes(cell)
     rng = np.random.default_rng(options.seed + 280)
     grid: list[CellInstance] = []
     for _ in range(options.examples):
@@ -288,7 +288,7 @@ def check_spec(node: Node, options: Options) -> Outcome:
 
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     cell, spec = load_cell_spec(node)
-    shapes = _shapes(cell)
+    shapes = drawn_shapes(cell)
     found = prepare_cell(cell, options, deadline)
     targets = {e.name: judge_cell_entry(cell, found, spec, e, shapes) for e in spec.claims}
     if found.timed_out:
@@ -317,4 +317,4 @@ def check_spec(node: Node, options: Options) -> Outcome:
                    render(spec.path, payload))
 
 
-__all__ = ["CellInstance", "check_spec", "prepare_cell"]
+__all__ = ["CellInstance", "check_spec", "drawn_shapes", "prepare_cell"]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verify.errors import SpecError
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import Equation
 from verify.models.cell.builtins import BUILTINS, CellText
@@ -46,6 +45,7 @@ class Cell:
     inputs: dict[str, tuple[str, ...]]
     params: dict[str, tuple[str, ...]]
     outputs: tuple[str, ...]
+    states: dict[str, str]  # recurrent input -> output carried to the next step (sequences)
 
     @property
     def sizes(self) -> tuple[str, ...]:
@@ -92,7 +92,7 @@ def _shapes(node: Node) -> dict[str, tuple[str, ...]]:
 
 def _from_text(text: CellText) -> Cell:
     return Cell(text.summary, tuple((n, parse(t)) for n, t in text.forward), dict(text.inputs),
-                dict(text.params), text.outputs)
+                dict(text.params), text.outputs, dict(text.states))
 
 
 def _written_cell(fields: dict[str, Node], root: Node) -> Cell:
@@ -125,17 +125,26 @@ def _written_cell(fields: dict[str, Node], root: Node) -> Cell:
             raise fields["outputs"].elements()[k].error(
                 f"{out!r} is not an equation's name; outputs are among {', '.join(forward)}")
     summary = fields["name"].text() if "name" in fields else "a cell given by its equations"
-    return Cell(summary, tuple(equations), inputs, params, outputs)
+    states: dict[str, str] = {}
+    if "states" in fields:
+        for name, node in fields["states"].items():
+            if name not in inputs or node.text() not in outputs:
+                raise node.error("states map a recurrent input to the output it becomes at the "
+                                 "next step, e.g. 'states: {h_prev: h}'")
+            states[name] = node.text()
+    return Cell(summary, tuple(equations), inputs, params, outputs, states)
 
 
-def load_cell_spec(root: Node) -> tuple[Cell, FormulaSpec]:
-    """Validate a ``model: cell`` spec; every problem is a :class:`SpecError`."""
+def load_cell(root: Node, sequence: bool = False) -> tuple[Cell, dict[str, Node]]:
+    """The cell of a ``model: cell`` or ``cell-sequence`` spec, and the spec's fields."""
     fields = root.mapping(allowed={"model", "name", "description", "cell", "forward", "inputs",
-                                   "params", "outputs", "define", "claim"},
+                                   "params", "outputs", "define", "claim",
+                                   *(("states",) if sequence else ())},
                           required={"model", "claim"})
     if "cell" in fields:
         node = fields["cell"]
-        written = [k for k in ("forward", "inputs", "params", "outputs") if k in fields]
+        written = [k for k in ("forward", "inputs", "params", "outputs", "states")
+                   if k in fields]
         if written:
             raise node.error(f"give either 'cell:' or the equations, not both ({written[0]} "
                              "is also given)")
@@ -146,12 +155,13 @@ def load_cell_spec(root: Node) -> tuple[Cell, FormulaSpec]:
         cell = _from_text(text)
     else:
         cell = _written_cell(fields, root)
-    layout = cell.layout()
-    try:
-        spec = load_claims(root, fields, layout)
-    except SpecError:
-        raise
-    return cell, spec
+    return cell, fields
+
+
+def load_cell_spec(root: Node) -> tuple[Cell, FormulaSpec]:
+    """Validate a ``model: cell`` spec; every problem is a :class:`SpecError`."""
+    cell, fields = load_cell(root)
+    return cell, load_claims(root, fields, cell.layout())
 
 
 __all__ = ["Cell", "load_cell_spec"]

@@ -128,37 +128,45 @@ def reference(envs: list[dict[str, Array]], drop_dh: bool = False, drop_dc: bool
     return steps, total
 
 
-def claimed(spec: FormulaSpec, envs: list[dict[str, Array]]) -> Run:
-    """The user's formulas run through time with their own recursion."""
-    dh_next = envs[-1]["h"] * 0
-    dc_next = dh_next
+LSTM_CARRIED = (("dh_next", "dh_prev", "h"), ("dc_next", "dc_prev", "c"))
+
+
+def claimed(spec: FormulaSpec, envs: list[dict[str, Array]],
+            carried: tuple[tuple[str, str, str], ...] = LSTM_CARRIED,
+            running: tuple[str, ...] = WEIGHTS) -> Run:
+    """The user's formulas run through time with their own recursion: each ``(next, claim,
+    like)`` of ``carried`` feeds the claim's value at step t into the name ``next`` at step
+    t-1 (zeros shaped like ``like`` at t = T); ``running`` names (weight gradients) are
+    read as their value so far and replaced by the claim's."""
+    sent = {nxt: envs[-1][like] * 0 for nxt, _, like in carried}
     steps: list[dict[str, Array]] = []
-    total = {w: envs[-1][w[1:]] * 0 for w in WEIGHTS}  # running values, zero before t = T
+    total = {w: envs[-1][w[1:]] * 0 for w in running}  # running values, zero before t = T
     for k in reversed(range(len(envs))):
-        env = {**envs[k], **total, "dh_next": dh_next, "dc_next": dc_next}
+        env = {**envs[k], **total, **sent}
         step = {e.name: evaluate_claim_batch(spec, e, env) for e in spec.claims}
         steps.append(step)
-        total.update({w: step[w] for w in WEIGHTS if w in step})
-        dh_next, dc_next = step["dh_prev"], step["dc_prev"]
+        total.update({w: step[w] for w in running if w in step})
+        sent = {nxt: step[name] for nxt, name, _ in carried}
     return steps, total
 
 
-def _first_wrong(spec: FormulaSpec, mine: Run, ref: Run, size: int,
-                 same: Callable[[Array, Array], Array]) -> tuple[Array, list[tuple[str, str]]]:
-    """Per instance: whether anything disagrees; and (where, target) labels in run order."""
+def first_wrong(spec: FormulaSpec, mine: Run, ref: Run, size: int,
+                same: Callable[[Array, Array], Array]) -> tuple[Array, list[tuple[str, str]]]:
+    """Per instance: whether anything disagrees; and (where, target) labels in run order:
+    every claimed tensor at every step (t = T first), then the gradients after t = 1."""
     bad = np.zeros(size, dtype=bool)
     labels: list[tuple[str, str]] = []
     names = [e.name for e in spec.claims]
     for k, (got, want) in enumerate(zip(mine[0], ref[0])):
         t = len(mine[0]) - k
-        for target in STEP_TARGETS:
-            if target in names:
+        for target in names:
+            if target in want and target not in ref[1]:
                 ok = _agree(got[target], want[target], same)
                 if not ok.all():
                     labels.append((f"t={t}", target))
                 bad |= ~ok
-    for w in WEIGHTS:
-        if w in names:
+    for w in names:
+        if w in ref[1]:
             ok = _agree(mine[1][w], ref[1][w], same)
             if not ok.all():
                 labels.append(("the end (after t=1)", w))
@@ -182,7 +190,7 @@ def _judge(spec: FormulaSpec, items: list[SeqInstance]) -> tuple[Array, list[tup
         mine = claimed(spec, envs)
     except ShapeError as exc:
         return np.ones(len(items), dtype=bool), [("shape", str(exc))]
-    return _first_wrong(spec, mine, reference(envs), len(items), _float_same)
+    return first_wrong(spec, mine, reference(envs), len(items), _float_same)
 
 
 def _precise_wrong(spec: FormulaSpec, inst: SeqInstance
@@ -199,7 +207,7 @@ def _precise_wrong(spec: FormulaSpec, inst: SeqInstance
             ok, off = agree(got, want)
             worst.append(off)
             return np.array([ok])
-        bad, labels = _first_wrong(spec, mine, reference(envs), 1, same)
+        bad, labels = first_wrong(spec, mine, reference(envs), 1, same)
     if not bad[0]:
         return None
     where, target = labels[0]
@@ -239,8 +247,21 @@ def _matches(spec: FormulaSpec, inst: SeqInstance, variant: dict[str, Any]) -> b
         mine = claimed(spec, envs)
     except ShapeError:
         return False
-    bad, _ = _first_wrong(spec, mine, reference(envs, **variant), 1, _float_same)
-    return not bad[0]
+    right = reference(envs) if "accumulate" in variant else None
+    return explained_by(spec, mine, reference(envs, **variant), right)
+
+
+def explained_by(spec: FormulaSpec, mine: Run, variant: Run, right: Run | None = None) -> bool:
+    """Whether a classic mistake explains the run. A mistake in the recursion: the whole run
+    matches ``variant``. A mistake in accumulating weights (``right`` given, the variant
+    differing only in its totals): every weight gradient that is wrong matches the variant's."""
+    if right is None:
+        return not first_wrong(spec, mine, variant, 1, _float_same)[0][0]
+    claimed_names = {e.name for e in spec.claims}
+    wrong = [w for w in right[1] if w in claimed_names
+             and not _agree(mine[1][w], right[1][w], _float_same).all()]
+    return bool(wrong) and all(_agree(mine[1][w], variant[1][w], _float_same).all()
+                               for w in wrong)
 
 
 def _shrink(spec: FormulaSpec, inst: SeqInstance) -> SeqInstance:
@@ -277,7 +298,7 @@ def _counterexample(spec: FormulaSpec, inst: SeqInstance, reason: str | None,
     except ShapeError as exc:
         out.update(reason=f"shape mismatch: {exc}", expected="(none)", got=None)
         return out
-    bad, labels = _first_wrong(spec, mine, ref, 1, _float_same)
+    bad, labels = first_wrong(spec, mine, ref, 1, _float_same)
     where, target = label or (labels[0] if labels else ("", ""))
     if where.startswith("t="):
         k = inst.t - int(where[2:])
@@ -368,4 +389,4 @@ def check_spec(node: Node, options: Options) -> Outcome:
                    render(spec.path, payload))
 
 
-__all__ = ["LAYOUT", "check_spec", "claimed", "reference"]
+__all__ = ["LAYOUT", "check_spec", "claimed", "explained_by", "first_wrong", "reference"]
