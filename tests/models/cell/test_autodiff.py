@@ -4,7 +4,7 @@ the built-ins with random sizes and values, and random compositions of every ope
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from verify.models.cell.autodiff import gradients
@@ -77,7 +77,9 @@ def test_random_compositions_agree_with_complex_step(ops: list[tuple[int, int]],
                      f"+ concatenate(v[0:1], v[1:H]) + (outer({last}, x) @ x)"))
     equations = tuple((n, parse(t)) for n, t in eqs)
     upstream = {"y": rng.normal(size=(2, 4))}
-    _, grads = gradients(equations, env, upstream)
+    scope, grads = gradients(equations, env, upstream)
+    # nested exp can overflow (then both sides are inf/nan, nothing to compare)
+    assume(all(np.all(np.abs(scope[n]) < 1e8) for n, _ in eqs))
     for name in ("x", "v", "M", "N"):
         want = complex_step(equations, env, upstream, name)
         np.testing.assert_allclose(grads[name], want, rtol=1e-9, atol=1e-11, err_msg=name)

@@ -34,7 +34,14 @@ from verify.models.lstm.formula_spec import FormulaSpec, load_claims
 from verify.models.lstm.instance import close_batch, to_json
 from verify.models.lstm.layouts import Layout
 from verify.models.lstm.precision import DIGITS, RTOL, agree, to_mp
-from verify.models.lstm.sequence_formula import Run, claimed, explained_by, first_wrong
+from verify.models.lstm.sequence_formula import (
+    Run,
+    SequenceChecker,
+    claimed,
+    explained_by,
+    first_wrong,
+    sequence_outcome,
+)
 from verify.outcome import Options, Outcome
 
 WIDE = ((4, 7, 5), (7, 4, 3), (8, 8, 6), (1, 8, 4))  # (first size, second size, T)
@@ -185,7 +192,8 @@ def _hint(plan: Plan, spec: FormulaSpec, probes: list[SeqCellInstance]) -> str |
     every = "they are the sum of every step's contribution"
     variants += [({"accumulate": "t=1"}, "weight gradients come from one step only (the last "
                   f"the backward loop visits, t=1): {every}"),
-                 ({"accumulate": "t=T"}, f"weight gradients come from one step only (t=T): {every}")]
+                 ({"accumulate": "t=T"},
+                  f"weight gradients come from one step only (t=T): {every}")]
     runs = []
     for inst in probes:
         envs = _envs(plan, [inst], np.asarray)
@@ -279,55 +287,19 @@ def check_spec(node: Node, options: Options) -> Outcome:
     groups: dict[tuple[int, ...], list[SeqCellInstance]] = {}
     for inst in grid + wide:
         groups.setdefault((*inst.sizes.values(), inst.t, inst.origin == "grid"), []).append(inst)
-    failing, precise, checked, timed_out = None, None, 0, False
-    try:
-        for group in groups.values():
-            if deadline is not None and time.monotonic() >= deadline:
-                timed_out = True
-                break
-            bad, _ = _bad(plan, spec, group)
-            checked += sum(i.origin == "grid" for i in group)
-            if bad.any():
-                failing = group[int(np.argmax(bad))]
-                break
-        if failing is None and not timed_out:
-            for inst in (grid[0], wide[0], wide[3 * WIDE_PER]):
-                precise = _precise(plan, spec, inst)
-                if precise:
-                    failing = inst
-                    break
-    except ExprLimitError as exc:
-        raise fields["claim"].error(f"cannot use this formula: {exc}") from None
-    verdict = "incorrect" if failing else "unknown" if timed_out else "correct"
-    result: dict[str, Any] = {"verdict": verdict, "line": spec.claims[0].line}
-    if failing is not None:
-        inst = failing if precise else _shrink(plan, shapes, spec, failing)
-        cex = _report(plan, spec, inst, precise)
-        result["reason"] = cex.pop("reason")
-        result["counterexample"] = cex
-        rng_h = np.random.default_rng(5)
-        probes = [inst, *(_draw(plan, shapes, dict(zip(cell.sizes, sizes)), t,
-                                lambda s: rng_h.normal(size=s), "continuous")
-                          for *sizes, t in ((3, 2, 3), (2, 3, 4)))]
-        hint = _hint(plan, spec, probes)
-        if hint:
-            result["hint"] = hint
-    elif timed_out:
-        result["reason"] = "the time limit came before every instance was checked"
-    payload: dict[str, Any] = {
-        "name": spec.name, "claim": {"verdict": verdict, "targets": {"BPTT": result}},
-        "examples": checked, "title": f"BPTT from one step's formulas ({cell.summary})",
-        "meaning": {"BPTT": "every claimed tensor at every time step, and the weight "
-                            "gradients after t = 1"},
-        "correct_means": {"float64": {"grid_instances": checked,
-                                      "continuous_instances": len(wide)},
-                          "high_precision": {"instances": 3, "digits": DIGITS}}}
-    if timed_out:
-        payload["timed_out"] = True
-    code = {"correct": ExitCode.OK, "incorrect": ExitCode.CLAIM_INCORRECT,
-            "unknown": ExitCode.UNKNOWN}[verdict]
-    return Outcome(spec.path, "unknown" if verdict == "unknown" else "checked", code, payload,
-                   render(spec.path, payload))
+    checker = SequenceChecker(
+        judge=lambda group: _bad(plan, spec, group)[0],
+        precise=lambda inst: _precise(plan, spec, inst),
+        shrink=lambda inst: _shrink(plan, shapes, spec, inst),
+        report=lambda inst, precise: _report(plan, spec, inst, precise),
+        probes=lambda rng: [_draw(plan, shapes, dict(zip(cell.sizes, sizes)), t,
+                                  lambda s: rng.normal(size=s), "continuous")
+                            for *sizes, t in ((3, 2, 3), (2, 3, 4))],
+        hint=lambda probes: _hint(plan, spec, probes))
+    return sequence_outcome(spec, fields["claim"], checker, list(groups.values()),
+                            [grid[0], wide[0], wide[3 * WIDE_PER]],
+                            f"BPTT from one step's formulas ({cell.summary})", len(wide),
+                            deadline)
 
 
 __all__ = ["check_spec", "plan_for", "reference"]

@@ -337,50 +337,76 @@ def check_spec(node: Node, options: Options) -> Outcome:
             for _ in range(options.examples)]
     wide = [_draw(d, h, t, lambda s, k=k: rng.uniform(-(2, 6)[k % 2], (2, 6)[k % 2], size=s),
                   "continuous") for d, h, t in WIDE for k in range(WIDE_PER)]
+    checker = SequenceChecker(
+        judge=lambda group: _judge(spec, group)[0],
+        precise=lambda inst: _precise_wrong(spec, inst),
+        shrink=lambda inst: _shrink(spec, inst),
+        report=lambda inst, precise: _counterexample(spec, inst, *(precise or (None, None))),
+        probes=lambda rng: [_draw(d, h, t, lambda s: rng.normal(size=s), "continuous")
+                            for d, h, t in ((3, 2, 3), (2, 3, 4))],
+        hint=lambda probes: _hint(spec, probes))
+    return sequence_outcome(spec, fields["claim"], checker, _groups(grid) + _groups(wide),
+                            [grid[0], wide[0], wide[2 * WIDE_PER]],
+                            "LSTM BPTT from one step's formulas", len(wide), deadline)
+
+
+@dataclass(frozen=True)
+class SequenceChecker:
+    """What a sequence model supplies to :func:`sequence_outcome` (instances of any type)."""
+
+    judge: Callable[[list[Any]], Array]  # a batch of equal sizes -> which ones fail
+    precise: Callable[[Any], tuple[str, tuple[str, str]] | None]  # 50 digits on one
+    shrink: Callable[[Any], Any]
+    report: Callable[[Any, tuple[str, tuple[str, str]] | None], dict[str, Any]]
+    probes: Callable[[np.random.Generator], list[Any]]  # fixed random instances for hints
+    hint: Callable[[list[Any]], str | None]
+
+
+def sequence_outcome(spec: FormulaSpec, claim_node: Node, checker: SequenceChecker,
+                     groups: list[list[Any]], precise_on: list[Any], title: str,
+                     wide_count: int, deadline: float | None) -> Outcome:
+    """Screen the groups in order (float64), confirm on ``precise_on`` (50 digits), shrink
+    and explain a failure, and build the outcome of a sequence spec."""
+    from verify.models.lstm.render import render
+
     failing, precise, checked, timed_out = None, None, 0, False
     try:
-        for group in _groups(grid) + _groups(wide):
+        for group in groups:
             if deadline is not None and time.monotonic() >= deadline:
                 timed_out = True
                 break
-            bad, _ = _judge(spec, group)
+            bad = checker.judge(group)
             checked += sum(i.origin == "grid" for i in group)
             if bad.any():
                 failing = group[int(np.argmax(bad))]
                 break
-        if failing is None and not timed_out:
-            for inst in (grid[0], wide[0], wide[2 * WIDE_PER]):
-                precise = _precise_wrong(spec, inst)
-                if precise:
-                    failing = inst
-                    break
+        for inst in precise_on if failing is None and not timed_out else []:
+            precise = checker.precise(inst)
+            if precise:
+                failing = inst
+                break
     except ExprLimitError as exc:
-        raise fields["claim"].error(f"cannot use this formula: {exc}") from None
-    targets: dict[str, dict[str, Any]] = {}
+        raise claim_node.error(f"cannot use this formula: {exc}") from None
     verdict = "incorrect" if failing else "unknown" if timed_out else "correct"
     result: dict[str, Any] = {"verdict": verdict, "line": spec.claims[0].line}
     if failing is not None:
-        inst = failing if precise else _shrink(spec, failing)
-        cex = _counterexample(spec, inst, *(precise or (None, None)))
+        inst = failing if precise else checker.shrink(failing)
+        cex = checker.report(inst, precise)
         result["reason"] = cex.pop("reason")
         result["counterexample"] = cex
-        rng_h = np.random.default_rng(5)
-        probes = [inst, *(_draw(d, h, t, lambda s: rng_h.normal(size=s), "continuous")
-                          for d, h, t in ((3, 2, 3), (2, 3, 4)))]
-        hint = _hint(spec, probes)
+        hint = checker.hint([inst, *checker.probes(np.random.default_rng(5))])
         if hint:
             result["hint"] = hint
     elif timed_out:
         result["reason"] = "the time limit came before every instance was checked"
-    targets["BPTT"] = result
     payload: dict[str, Any] = {
-        "name": spec.name, "claim": {"verdict": verdict, "targets": targets},
-        "examples": checked, "title": "LSTM BPTT from one step's formulas",
+        "name": spec.name, "claim": {"verdict": verdict, "targets": {"BPTT": result}},
+        "examples": checked, "title": title,
         "meaning": {"BPTT": "every claimed tensor at every time step, and the weight "
-                            "gradients summed over time"},
+                            "gradients after t = 1"},
         "correct_means": {"float64": {"grid_instances": checked,
-                                      "continuous_instances": len(wide)},
-                          "high_precision": {"instances": 3, "digits": DIGITS}}}
+                                      "continuous_instances": wide_count},
+                          "high_precision": {"instances": len(precise_on), "digits": DIGITS}}}
     if timed_out:
         payload["timed_out"] = True
     code = {"correct": ExitCode.OK, "incorrect": ExitCode.CLAIM_INCORRECT,
@@ -389,4 +415,5 @@ def check_spec(node: Node, options: Options) -> Outcome:
                    render(spec.path, payload))
 
 
-__all__ = ["LAYOUT", "check_spec", "claimed", "explained_by", "first_wrong", "reference"]
+__all__ = ["LAYOUT", "SequenceChecker", "check_spec", "claimed", "explained_by", "first_wrong",
+           "reference", "sequence_outcome"]
