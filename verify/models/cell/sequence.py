@@ -24,22 +24,22 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from verify.errors import ExitCode
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import forward, gradients
 from verify.models.cell.spec import Cell, load_cell
 from verify.models.lstm.batch import simplify_values
-from verify.models.lstm.expr import Array, ExprLimitError, ShapeError
+from verify.models.lstm.expr import Array, ShapeError
 from verify.models.lstm.formula_spec import FormulaSpec, load_claims
 from verify.models.lstm.instance import close_batch, to_json
 from verify.models.lstm.layouts import Layout
-from verify.models.lstm.precision import DIGITS, RTOL, agree, to_mp
+from verify.models.lstm.precision import DIGITS, to_mp
 from verify.models.lstm.sequence_formula import (
     Run,
     SequenceChecker,
     claimed,
     explained_by,
     first_wrong,
+    precise_verdict,
     sequence_outcome,
 )
 from verify.outcome import Options, Outcome
@@ -170,18 +170,7 @@ def _precise(plan: Plan, spec: FormulaSpec, inst: SeqCellInstance
             mine = _run(plan, spec, envs)
         except ShapeError as exc:
             return str(exc), ("shape", "")
-        worst: list[float] = []
-
-        def same(got: Array, want: Array) -> Array:
-            ok, off = agree(got, want)
-            worst.append(off)
-            return np.array([ok])
-        bad, labels = first_wrong(spec, mine, reference(plan, envs), 1, same)
-    if not bad[0]:
-        return None
-    return (f"at {labels[0][0]}, {labels[0][1]}: agrees in float64 to 1e-8, but computed with "
-            f"50 digits it differs by {max(worst):.1e} relative (allowed: {RTOL:.0e})",
-            labels[0])
+        return precise_verdict(spec, mine, reference(plan, envs))
 
 
 def _hint(plan: Plan, spec: FormulaSpec, probes: list[SeqCellInstance]) -> str | None:
@@ -263,7 +252,6 @@ def _report(plan: Plan, spec: FormulaSpec, inst: SeqCellInstance,
 def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: cell-sequence``."""
     from verify.models.cell.check import drawn_shapes
-    from verify.models.lstm.render import render
 
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     cell, fields = load_cell(node, sequence=True)

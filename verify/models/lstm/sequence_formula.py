@@ -201,13 +201,20 @@ def _precise_wrong(spec: FormulaSpec, inst: SeqInstance
             mine = claimed(spec, envs)
         except ShapeError as exc:
             return str(exc), ("shape", "")
-        worst: list[float] = []
+        return precise_verdict(spec, mine, reference(envs))
 
-        def same(got: Array, want: Array) -> Array:
-            ok, off = agree(got, want)
-            worst.append(off)
-            return np.array([ok])
-        bad, labels = first_wrong(spec, mine, reference(envs), 1, same)
+
+def precise_verdict(spec: FormulaSpec, mine: Run, ref: Run
+                    ) -> tuple[str, tuple[str, str]] | None:
+    """At 50 digits (call inside ``mpmath.workdps``): None when the run agrees to RTOL,
+    else the reason and the first (where, target) that does not."""
+    worst: list[float] = []
+
+    def same(got: Array, want: Array) -> Array:
+        ok, off = agree(got, want)
+        worst.append(off)
+        return np.array([ok])
+    bad, labels = first_wrong(spec, mine, ref, 1, same)
     if not bad[0]:
         return None
     where, target = labels[0]
@@ -321,8 +328,6 @@ def _counterexample(spec: FormulaSpec, inst: SeqInstance, reason: str | None,
 
 def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: lstm-sequence``."""
-    from verify.models.lstm.render import render
-
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     fields = node.mapping(allowed={"model", "name", "description", "define", "claim"},
                           required={"model", "claim"})
@@ -416,4 +421,4 @@ def sequence_outcome(spec: FormulaSpec, claim_node: Node, checker: SequenceCheck
 
 
 __all__ = ["LAYOUT", "SequenceChecker", "check_spec", "claimed", "explained_by", "first_wrong",
-           "reference", "sequence_outcome"]
+           "precise_verdict", "reference", "sequence_outcome"]
