@@ -66,6 +66,12 @@ from verify.outcome import Options, Outcome
 from verify.input.yamldoc import Node
 
 
+# The names these helpers had before they moved to verify.models.lstm.batch (callers that
+# predate the move, e.g. a grader's fallback path, keep working).
+_settings = settings_for
+_hypothesis_storage_elsewhere = hypothesis_storage_elsewhere
+
+
 @dataclass(frozen=True)
 class Mismatch:
     reason: str
