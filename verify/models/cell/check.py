@@ -311,6 +311,9 @@ def check_spec(node: Node, options: Options) -> Outcome:
     }
     if found.timed_out:
         payload["timed_out"] = True
+    if verdict == "unknown":  # every unknown outcome says why
+        payload["reason"] = next(t["reason"] for t in targets.values()
+                                 if t["verdict"] == "unknown")
     code = {"correct": ExitCode.OK, "incorrect": ExitCode.CLAIM_INCORRECT,
             "unknown": ExitCode.UNKNOWN}[verdict]
     return Outcome(spec.path, "unknown" if verdict == "unknown" else "checked", code, payload,

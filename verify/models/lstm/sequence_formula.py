@@ -414,6 +414,8 @@ def sequence_outcome(spec: FormulaSpec, claim_node: Node, checker: SequenceCheck
                           "high_precision": {"instances": len(precise_on), "digits": DIGITS}}}
     if timed_out:
         payload["timed_out"] = True
+    if verdict == "unknown":  # every unknown outcome says why
+        payload["reason"] = result["reason"]
     code = {"correct": ExitCode.OK, "incorrect": ExitCode.CLAIM_INCORRECT,
             "unknown": ExitCode.UNKNOWN}[verdict]
     return Outcome(spec.path, "unknown" if verdict == "unknown" else "checked", code, payload,
