@@ -90,3 +90,10 @@ def test_spec_errors(text: str, fragment: str, key: str) -> None:
     with pytest.raises(SpecError) as info:
         check(text)
     assert fragment in info.value.message and info.value.key == key
+
+
+def test_nothing_checked_in_time_is_unknown_never_correct() -> None:
+    outcome = check_spec(parse_text((SPECS / "gru_correct.yaml").read_text(), "g.yaml"),
+                         Options(examples=30, timeout=1e-9))
+    assert outcome.exit_code is ExitCode.UNKNOWN and outcome.status == "unknown"
+    assert outcome.payload["examples"] == 0 and "time limit" in outcome.payload["reason"]

@@ -77,3 +77,10 @@ def test_a_tiny_slip_through_time_is_incorrect(slip: str) -> None:
 def test_the_recursion_is_required() -> None:
     with pytest.raises(SpecError, match="dh_prev"):
         check("model: lstm-sequence\nclaim:\n  dc_prev: dc_next * f\n")
+
+
+def test_nothing_checked_in_time_is_unknown_never_correct() -> None:
+    text = (SPECS / "correct_bptt.yaml").read_text()
+    outcome = check_spec(parse_text(text, "s.yaml"), Options(examples=30, timeout=1e-9))
+    assert outcome.exit_code is ExitCode.UNKNOWN and result(outcome)["verdict"] == "unknown"
+    assert "time limit" in outcome.payload["reason"]
