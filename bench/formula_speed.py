@@ -77,7 +77,9 @@ def new_way(repeats: int) -> tuple[float, list[float], list[float], list[str]]:
     start = time.perf_counter()
     prepared = prepare(COLUMN, Options())
     prep = time.perf_counter() - start
-    medians, greedy, verdicts = [], [], []
+    medians: list[float] = []
+    greedy: list[float] = []
+    verdicts: list[str] = []
     for target, text, _ in ANSWERS:
         for mode, out in (("hypothesis", medians), ("greedy", greedy)):
             times = []

@@ -7,14 +7,15 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from verify.models.cell.autodiff import gradients
+from verify.models.cell.autodiff import Equation, gradients
 from verify.models.cell.builtins import BUILTINS
-from verify.models.lstm.expr import parse
+from verify.models.lstm.expr import Array, parse
 
 STEP = 1e-30
 
 
-def complex_step(equations, env, upstream, name):  # type: ignore[no-untyped-def]
+def complex_step(equations: tuple[Equation, ...], env: dict[str, Array],
+                 upstream: dict[str, Array], name: str) -> Array:
     """dL/d env[name] with L = sum(upstream[o] * o), by complex-step, entry by entry."""
     out = np.zeros(env[name].shape)
     for idx in np.ndindex(env[name].shape[1:]):
@@ -28,15 +29,17 @@ def complex_step(equations, env, upstream, name):  # type: ignore[no-untyped-def
     return out
 
 
-def draw_env(cell_name: str, sizes: dict[str, int],  # type: ignore[no-untyped-def]
-             rng: np.random.Generator):
+def draw_env(cell_name: str, sizes: dict[str, int], rng: np.random.Generator
+             ) -> tuple[tuple[Equation, ...], dict[str, Array], dict[str, Array],
+                        dict[str, tuple[str, ...]]]:
     text = BUILTINS[cell_name]
     shapes = {**text.inputs, **text.params}
-    env = {n: rng.normal(size=(2, *(sizes[s] for s in shape))) for n, shape in shapes.items()}
+    env: dict[str, Array] = {n: rng.normal(size=(2, *(sizes[s] for s in shape)))
+                             for n, shape in shapes.items()}
     env.update({s: np.full(2, float(n)) for s, n in sizes.items()})
     equations = tuple((n, parse(t)) for n, t in text.forward)
     scope, _ = gradients(equations, env, {})
-    upstream = {o: rng.normal(size=scope[o].shape) for o in text.outputs}
+    upstream = {o: np.asarray(rng.normal(size=scope[o].shape)) for o in text.outputs}
     return equations, env, upstream, shapes
 
 
@@ -73,8 +76,8 @@ def test_random_compositions_agree_with_complex_step(ops: list[tuple[int, int]],
         prev = "a" if k == 0 else f"e{k - 1}"
         eqs.append((f"e{k}", BINARY[b].format(UNARY[u].format(prev), f"{prev}[0:H]")))
     last = f"e{len(ops) - 1}"
-    eqs.append(("y", f"hstack({last}[0:2], {last}[2:H]) * sum(outer(v, x)) "
-                     f"+ concatenate(v[0:1], v[1:H]) + (outer({last}, x) @ x)"))
+    eqs.append(("y", (f"hstack({last}[0:2], {last}[2:H]) * sum(outer(v, x)) "
+                     f"+ concatenate(v[0:1], v[1:H]) + (outer({last}, x) @ x)")))
     equations = tuple((n, parse(t)) for n, t in eqs)
     upstream = {"y": rng.normal(size=(2, 4))}
     scope, grads = gradients(equations, env, upstream)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from verify.errors import ExitCode, SpecError
+from verify.input.yamldoc import parse_text
 from verify.models.cell.check import check_spec
 from verify.outcome import Options, Outcome
-from verify.input.yamldoc import parse_text
 
 FAST = Options(examples=30)
 SPECS = Path(__file__).resolve().parents[3] / "specs" / "cell"
@@ -79,10 +79,10 @@ def test_large_hidden_size_term_is_caught() -> None:
     ("model: cell\ncell: lstm2\nclaim:\n  dx: x\n", "unknown cell", "cell"),
     ("model: cell\nforward:\n  h: tanh(W @ x)\nclaim:\n  dx: x\n", "'inputs' is missing",
      "inputs"),
-    ("model: cell\nforward:\n  h: tanh(W @ q)\ninputs: {x: [D]}\nparams: {W: [H, D]}\n"
-     "outputs: [h]\nclaim:\n  dx: x\n", "unknown name 'q'", "forward.h"),
-    ("model: cell\nforward:\n  h: tanh(W @ x)\ninputs: {x: [D]}\nparams: {W: [H, D]}\n"
-     "outputs: [y]\nclaim:\n  dx: x\n", "not an equation", "outputs[0]"),
+    (("model: cell\nforward:\n  h: tanh(W @ q)\ninputs: {x: [D]}\nparams: {W: [H, D]}\n"
+     "outputs: [h]\nclaim:\n  dx: x\n"), "unknown name 'q'", "forward.h"),
+    (("model: cell\nforward:\n  h: tanh(W @ x)\ninputs: {x: [D]}\nparams: {W: [H, D]}\n"
+     "outputs: [y]\nclaim:\n  dx: x\n"), "not an equation", "outputs[0]"),
     ("model: cell\ncell: gru\nclaim:\n  dq: x\n", "unknown target 'dq'", "claim.dq"),
     ("model: cell\ncell: gru\nforward:\n  h: x\nclaim:\n  dx: x\n", "not both", "cell"),
 ])

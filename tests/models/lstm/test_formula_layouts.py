@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from verify.errors import ExitCode, SpecError
+from verify.input.yamldoc import parse_text
 from verify.models.lstm.formula import check_spec
 from verify.models.lstm.instance import Instance
 from verify.models.lstm.layouts import CS231N, DLAI, PYTORCH, SEED
 from verify.outcome import Options, Outcome
-from verify.input.yamldoc import parse_text
 
 FAST = Options(examples=30)
 SPECS = Path(__file__).resolve().parents[3] / "specs"

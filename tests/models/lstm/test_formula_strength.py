@@ -9,13 +9,13 @@ import mpmath
 import numpy as np
 import pytest
 
+from verify.input.yamldoc import parse_text
 from verify.models.lstm.cell import LSTMParams, cell_backward, cell_forward
 from verify.models.lstm.formula import check_spec
 from verify.models.lstm.instance import Instance
 from verify.models.lstm.precision import DIGITS, column_precise
 from verify.models.lstm.render import digits_to_differ
 from verify.outcome import Options
-from verify.input.yamldoc import parse_text
 
 FAST = Options(examples=30)
 DZO = "dh * tanh(c) * o * (1 - o)"

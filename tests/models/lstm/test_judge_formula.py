@@ -34,7 +34,7 @@ def test_unusable_answers_are_errors_not_exceptions() -> None:
 
 def test_layout_answers_are_judged_in_their_names() -> None:
     prepared = prepare(CS231N, Options(examples=20))
-    assert judge_formula(prepared, "dprev_c", f"(dnext_c + dnext_h * o * (1 - tanh(next_c)**2)) * f"
+    assert judge_formula(prepared, "dprev_c", "(dnext_c + dnext_h * o * (1 - tanh(next_c)**2)) * f"
                          ).verdict == "correct"
     assert judge_formula(prepared, "dprev_c", "dnext_c * f").verdict == "incorrect"
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from verify.errors import ExitCode, SpecError
+from verify.input.yamldoc import parse_text
 from verify.models.lstm.cell import LSTMParams
 from verify.models.lstm.sequence import sequence_backward, sequence_forward
 from verify.models.lstm.sequence_formula import _draw, _steps, check_spec, reference
 from verify.outcome import Options, Outcome
-from verify.input.yamldoc import parse_text
 
 FAST = Options(examples=30)
 SPECS = Path(__file__).resolve().parents[3] / "specs" / "lstm_sequence"

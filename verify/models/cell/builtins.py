@@ -7,6 +7,7 @@ they had been written under ``forward:``. Shapes use the size names D (input) an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -16,10 +17,10 @@ class CellText:
 
     summary: str
     forward: tuple[tuple[str, str], ...]
-    inputs: dict[str, tuple[str, ...]]
-    params: dict[str, tuple[str, ...]]
+    inputs: Mapping[str, tuple[str, ...]]
+    params: Mapping[str, tuple[str, ...]]
     outputs: tuple[str, ...]
-    states: dict[str, str]  # recurrent input -> the output it carries to the next step
+    states: Mapping[str, str]  # recurrent input -> the output it carries to the next step
 
 
 def _gates(*gates: str) -> dict[str, tuple[str, ...]]:

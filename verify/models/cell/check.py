@@ -29,8 +29,10 @@ from verify.models.lstm.batch import (
     Batch,
     failing_mask,
     first_failing,
+    halves,
     literal_numbers,
     simplify_values,
+    uniform,
 )
 from verify.models.lstm.expr import Array, ShapeError
 from verify.models.lstm.formula_spec import Entry, FormulaSpec, evaluate_claim_batch
@@ -98,7 +100,7 @@ def _batches(cell: Cell, items: list[CellInstance], start: int) -> list[Batch]:
         chosen = [items[k] for k in members]
         env, ref = _batch(cell, chosen)
         out.append(Batch(tuple(chosen), tuple(start + k if start >= 0 else -1 for k in members),
-                         env, ref))  # type: ignore[arg-type]
+                         env, ref))
     return out
 
 
@@ -119,14 +121,12 @@ def prepare_cell(cell: Cell, options: Options, deadline: float | None) -> CellSe
         if deadline is not None and time.monotonic() >= deadline:
             break
         sizes = {s: int(rng.integers(1, 4)) for s in cell.sizes}
-        grid.append(_draw(shapes, sizes, lambda sh: rng.integers(-7, 9, size=sh) / 2, "grid"))
+        grid.append(_draw(shapes, sizes, halves(rng), "grid"))
     wide = []
     for pair in WIDE:
         sizes = {s: (pair[k] if k < 2 else 5) for k, s in enumerate(cell.sizes)}
         for k in range(WIDE_PER):
-            spread = (2.0, 6.0)[k % 2]
-            wide.append(_draw(shapes, sizes, lambda sh: rng.uniform(-spread, spread, size=sh),
-                              "continuous"))
+            wide.append(_draw(shapes, sizes, uniform(rng, (2.0, 6.0)[k % 2]), "continuous"))
     chosen = [i for i in grid[:1]] + [wide[0], wide[2 * WIDE_PER + 1]]
     with mpmath.workdps(DIGITS):
         precise = [(i, *_batch(cell, [i], precise=True)) for i in chosen]
@@ -136,7 +136,7 @@ def prepare_cell(cell: Cell, options: Options, deadline: float | None) -> CellSe
 
 def _fails(cell: Cell, spec: FormulaSpec, entry: Entry, inst: CellInstance) -> bool:
     env, ref = _batch(cell, [inst])
-    batch = Batch((inst,), (-1,), env, ref)  # type: ignore[arg-type]
+    batch = Batch((inst,), (-1,), env, ref)
     return bool(failing_mask(spec, entry, batch)[0])
 
 
@@ -175,8 +175,9 @@ def _hint(cell: Cell, spec: FormulaSpec, entry: Entry, probes: list[CellInstance
 
     target = entry.name
     for out in cell.outputs:
-        if f"d{out}" in spec.base_names(entry) and holds(lambda a: a, target, lambda e: {
-                **e, f"d{out}": e[f"d{out}"] + _path(cell, e, out)}):
+        def full(env: dict[str, Array], o: str = out) -> dict[str, Array]:
+            return {**env, f"d{o}": env[f"d{o}"] + _path(cell, env, o)}
+        if f"d{out}" in spec.base_names(entry) and holds(lambda a: a, target, full):
             return (f"forgot a path: the formula uses d{out} (the gradient arriving from "
                     f"outside only) where the total dL/d{out} through every path "
                     f"(d{out}_total) is needed")
@@ -255,7 +256,7 @@ def judge_cell_entry(cell: Cell, found: CellSet, spec: FormulaSpec, entry: Entry
                or first_failing(spec, entry, tuple(found.wide))
                or first_failing(spec, entry, tuple(_constant_batches(cell, shapes, spec, entry))))
     if failing is not None:
-        inst = _shrink(cell, shapes, failing,  # type: ignore[arg-type]
+        inst = _shrink(cell, shapes, failing,
                        lambda i: _fails(cell, spec, entry, i))
         result = _counterexample(cell, spec, entry, inst)
         rng = np.random.default_rng(3)

@@ -27,7 +27,7 @@ import numpy as np
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import forward, gradients
 from verify.models.cell.spec import Cell, load_cell
-from verify.models.lstm.batch import simplify_values
+from verify.models.lstm.batch import halves, simplify_values, uniform
 from verify.models.lstm.expr import Array, ShapeError
 from verify.models.lstm.formula_spec import FormulaSpec, load_claims
 from verify.models.lstm.instance import close_batch, to_json
@@ -175,12 +175,12 @@ def _precise(plan: Plan, spec: FormulaSpec, inst: SeqCellInstance
 
 def _hint(plan: Plan, spec: FormulaSpec, probes: list[SeqCellInstance]) -> str | None:
     variants: list[tuple[dict[str, Any], str]] = [
-        ({"drop": o}, f"the gradient of the state {o} is not passed back: dL/d{o}_t must add "
-                      f"d{o}_next (what step t+1 sends back through {o}_t)")
+        ({"drop": o}, (f"the gradient of the state {o} is not passed back: dL/d{o}_t must add "
+                      f"d{o}_next (what step t+1 sends back through {o}_t)"))
         for o in plan.cell.states.values()]
     every = "they are the sum of every step's contribution"
-    variants += [({"accumulate": "t=1"}, "weight gradients come from one step only (the last "
-                  f"the backward loop visits, t=1): {every}"),
+    variants += [({"accumulate": "t=1"}, ("weight gradients come from one step only (the last "
+                  f"the backward loop visits, t=1): {every}")),
                  ({"accumulate": "t=T"},
                   f"weight gradients come from one step only (t=T): {every}")]
     runs = []
@@ -267,11 +267,11 @@ def check_spec(node: Node, options: Options) -> Outcome:
     shapes = drawn_shapes(cell)
     rng = np.random.default_rng(options.seed + 41)
     grid = [_draw(plan, shapes, {s: int(rng.integers(1, 4)) for s in cell.sizes},
-                  int(rng.choice((2, 3, 4))), lambda s: rng.integers(-7, 9, size=s) / 2, "grid")
+                  int(rng.choice((2, 3, 4))), halves(rng), "grid")
             for _ in range(options.examples)]
     wide = [_draw(plan, shapes, dict(zip(cell.sizes, (a, b, 5))), t,
-                  lambda s, k=k: rng.uniform(-(2, 6)[k % 2], (2, 6)[k % 2], size=s),
-                  "continuous") for a, b, t in WIDE for k in range(WIDE_PER)]
+                  uniform(rng, (2.0, 6.0)[k % 2]), "continuous")
+            for a, b, t in WIDE for k in range(WIDE_PER)]
     groups: dict[tuple[int, ...], list[SeqCellInstance]] = {}
     for inst in grid + wide:
         groups.setdefault((*inst.sizes.values(), inst.t, inst.origin == "grid"), []).append(inst)

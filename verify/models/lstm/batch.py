@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -76,11 +77,22 @@ def check_time(deadline: float | None) -> None:
         raise TimeUp
 
 
+def uniform(rng: np.random.Generator, spread: float) -> Callable[[tuple[int, ...]], Array]:
+    """Values uniform in [-spread, spread], of a given shape (continuous instances)."""
+    return lambda shape: np.asarray(rng.uniform(-spread, spread, size=shape))
+
+
+def halves(rng: np.random.Generator) -> Callable[[tuple[int, ...]], Array]:
+    """Values on the grid of halves in [-3.5, 4], of a given shape (grid instances)."""
+    return lambda shape: np.asarray(rng.integers(-7, 9, size=shape) / 2)
+
+
 @dataclass(frozen=True, eq=False)
 class Batch:
-    """Instances of equal sizes, stacked; ``positions`` index the grid's draw order."""
+    """Instances of equal sizes, stacked; ``positions`` index the grid's draw order.
+    (LSTM :class:`Instance` here; the cell models stack their own instance types.)"""
 
-    instances: tuple[Instance, ...]
+    instances: tuple[Any, ...]
     positions: tuple[int, ...]
     env: dict[str, Array]
     reference: dict[str, Array]
@@ -195,9 +207,8 @@ def failing_mask(spec: FormulaSpec, entry: Entry, batch: Batch) -> Array:
     return ~close_batch(got, want)
 
 
-def first_failing(spec: FormulaSpec, entry: Entry, found: tuple[Batch, ...]
-                  ) -> Instance | None:
-    """The failing instance that comes first (in draw order for grid batches)."""
+def first_failing(spec: FormulaSpec, entry: Entry, found: tuple[Batch, ...]) -> Any:
+    """The failing instance that comes first (in draw order for grid batches), or None."""
     best: tuple[int, Instance] | None = None
     for order, batch in enumerate(found):
         mask = failing_mask(spec, entry, batch)
@@ -276,6 +287,22 @@ def confirm(prepared: Prepared, spec: FormulaSpec, entry: Entry
     return None
 
 
-__all__ = ["Batch", "Precise", "Prepared", "TimeUp", "batches", "check_time", "confirm",
-           "constant_batches", "failing_mask", "first_failing", "hypothesis_storage_elsewhere",
-           "literal_numbers", "prepare", "settings_for", "simplify_values"]
+__all__ = [
+    "Batch",
+    "Precise",
+    "Prepared",
+    "TimeUp",
+    "batches",
+    "check_time",
+    "confirm",
+    "constant_batches",
+    "failing_mask",
+    "first_failing",
+    "halves",
+    "hypothesis_storage_elsewhere",
+    "literal_numbers",
+    "prepare",
+    "settings_for",
+    "simplify_values",
+    "uniform",
+]

@@ -155,7 +155,7 @@ class _BatchEvaluator:
             return a.reshape(a.shape[0], sa, 1) * b.reshape(b.shape[0], 1, sb)
         if name == "sum":
             a = args[0]
-            return a.reshape(a.shape[0], -1).sum(axis=1)
+            return np.asarray(a.reshape(a.shape[0], -1).sum(axis=1))
         if name in ("concatenate", "hstack"):
             return _concat(args, text, along_last=name == "hstack")
         a = args[0]
@@ -168,7 +168,8 @@ class _BatchEvaluator:
         if node is None:
             return None
         if isinstance(node, ast.Constant):
-            return int(node.value)
+            assert isinstance(node.value, int)  # guaranteed by parse()
+            return node.value
         if isinstance(node, ast.Name):
             value = np.real(np.asarray(self.eval(node))).astype(np.float64).reshape(-1)
             if value.size == 0 or not np.all(value == value[0]) or not float(

@@ -26,6 +26,7 @@ from hypothesis import find
 from hypothesis.errors import NoSuchExample
 
 from verify.errors import ExitCode, SpecError
+from verify.input.yamldoc import Node
 from verify.models.lstm.batch import (
     Prepared,
     TimeUp,
@@ -63,8 +64,6 @@ from verify.models.lstm.layouts import COLUMN, Layout
 from verify.models.lstm.precision import RTOL as PRECISE_RTOL
 from verify.models.lstm.precision import reads
 from verify.outcome import Options, Outcome
-from verify.input.yamldoc import Node
-
 
 # The names these helpers had before they moved to verify.models.lstm.batch (callers that
 # predate the move, e.g. a grader's fallback path, keep working).

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from verify.errors import SpecError
+from verify.input.yamldoc import Node
 from verify.models.lstm.expr import (
     FUNCTIONS,
     Array,
@@ -31,7 +32,6 @@ from verify.models.lstm.expr import (
 from verify.models.lstm.expr_eval import evaluate_batch
 from verify.models.lstm.instance import WIDE_SIZE, Instance
 from verify.models.lstm.layouts import COLUMN, LAYOUTS, Layout
-from verify.input.yamldoc import Node
 
 _NAMES_HELP = ("x, h_prev, c_prev, i, f, o, cbar, c, h, tanh_c, W_g, U_g, b_g (g = i, f, o, c), "
                "dh, dc, dc_next, f_next, H, D")

@@ -95,9 +95,10 @@ def _slice_hint(spec: FormulaSpec, entry: Entry, probes: list[Instance]) -> str 
     layout, target = spec.layout, entry.name
     for first in range(4):
         for second in range(first + 1, 4):
-            if layout.stacked and _holds(lambda inst: evaluate_claim(
-                    spec, entry, _batched(inst, lambda e: swap_blocks(layout, e, first, second))),
-                    target, probes):
+            def swapped(inst: Instance, a: int = first, b: int = second) -> Array:
+                return evaluate_claim(spec, entry, _batched(
+                    inst, lambda e: swap_blocks(layout, e, a, b)))
+            if layout.stacked and _holds(swapped, target, probes):
                 a, b = (_GATE_NAMES[layout.order[k]] for k in (first, second))
                 return (f"wrongly sliced blocks: the formula reads gate {a}'s block where gate "
                         f"{b}'s belongs (or the reverse); in this layout the blocks are in the "

@@ -232,7 +232,24 @@ def instances(draw: st.DrawFn, layout: Layout = COLUMN) -> Instance:
     return Instance(d, h, drawn, layout)
 
 
-__all__ = ["ATOL", "BASE_NAMES", "WIDE_SIZE", "close_batch", "fit_shape", "stack", "GATE_DERIV",
-           "GATE_OUT", "GATE_VAR", "MAX_SIZE",
-           "PARAM_NAMES", "RTOL", "TARGETS", "TARGET_MEANING", "Instance", "close",
-           "instances", "symbolic_shape", "to_json"]
+__all__ = [
+    "ATOL",
+    "BASE_NAMES",
+    "GATE_DERIV",
+    "GATE_OUT",
+    "GATE_VAR",
+    "MAX_SIZE",
+    "PARAM_NAMES",
+    "RTOL",
+    "TARGETS",
+    "TARGET_MEANING",
+    "WIDE_SIZE",
+    "Instance",
+    "close",
+    "close_batch",
+    "fit_shape",
+    "instances",
+    "stack",
+    "symbolic_shape",
+    "to_json",
+]

@@ -53,8 +53,8 @@ def _cat(arrays: list[Array], axis: int) -> Array:
 
 def _z(e: Mapping[str, Array], g: str) -> Array:
     """The pre-activation ``W_g x + U_g h_prev + b_g`` of gate ``g``, per instance."""
-    return (np.matmul(e[f"W_{g}"], e["x"][:, :, None])[:, :, 0]
-            + np.matmul(e[f"U_{g}"], e["h_prev"][:, :, None])[:, :, 0] + e[f"b_{g}"])
+    return np.asarray(np.matmul(e[f"W_{g}"], e["x"][:, :, None])[:, :, 0]
+                      + np.matmul(e[f"U_{g}"], e["h_prev"][:, :, None])[:, :, 0] + e[f"b_{g}"])
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,7 +32,7 @@ import numpy as np
 
 from verify.errors import ExitCode
 from verify.input.yamldoc import Node
-from verify.models.lstm.batch import simplify_values
+from verify.models.lstm.batch import halves, simplify_values, uniform
 from verify.models.lstm.cell import GATES
 from verify.models.lstm.expr import Array, ExprLimitError, ShapeError
 from verify.models.lstm.expr_eval import evaluate_batch
@@ -230,14 +230,14 @@ def _groups(items: list[SeqInstance]) -> list[list[SeqInstance]]:
 
 
 _HINTS = (
-    ({"drop_dh": True}, "the state gradient is not passed back: dL/dh_t must add dh_next (what "
-     "step t+1 sends back through h_t) to the loss's own dh_loss"),
-    ({"drop_dc": True}, "the future-cell path is dropped: dL/dc_t must add dc_next (what "
-     "c_{t+1} = f_{t+1} * c_t + ... sends back) to the path through h_t"),
-    ({"accumulate": "t=1"}, "weight gradients come from one step only (the last one the "
-     "backward loop visits, t=1): they are the sum of every step's contribution"),
-    ({"accumulate": "t=T"}, "weight gradients come from one step only (t=T): they are the sum "
-     "of every step's contribution"),
+    ({"drop_dh": True}, ("the state gradient is not passed back: dL/dh_t must add dh_next (what "
+     "step t+1 sends back through h_t) to the loss's own dh_loss")),
+    ({"drop_dc": True}, ("the future-cell path is dropped: dL/dc_t must add dc_next (what "
+     "c_{t+1} = f_{t+1} * c_t + ... sends back) to the path through h_t")),
+    ({"accumulate": "t=1"}, ("weight gradients come from one step only (the last one the "
+     "backward loop visits, t=1): they are the sum of every step's contribution")),
+    ({"accumulate": "t=T"}, ("weight gradients come from one step only (t=T): they are the sum "
+     "of every step's contribution")),
 )
 
 
@@ -305,7 +305,7 @@ def _counterexample(spec: FormulaSpec, inst: SeqInstance, reason: str | None,
     except ShapeError as exc:
         out.update(reason=f"shape mismatch: {exc}", expected="(none)", got=None)
         return out
-    bad, labels = first_wrong(spec, mine, ref, 1, _float_same)
+    labels = first_wrong(spec, mine, ref, 1, _float_same)[1]
     where, target = label or (labels[0] if labels else ("", ""))
     if where.startswith("t="):
         k = inst.t - int(where[2:])
@@ -338,10 +338,10 @@ def check_spec(node: Node, options: Options) -> Outcome:
                                     "'dc_prev' (what step t sends back to step t-1)")
     rng = np.random.default_rng(options.seed + 31)
     grid = [_draw(int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.choice(GRID_T)),
-                  lambda s: rng.integers(-7, 9, size=s) / 2, "grid")
+                  halves(rng), "grid")
             for _ in range(options.examples)]
-    wide = [_draw(d, h, t, lambda s, k=k: rng.uniform(-(2, 6)[k % 2], (2, 6)[k % 2], size=s),
-                  "continuous") for d, h, t in WIDE for k in range(WIDE_PER)]
+    wide = [_draw(d, h, t, uniform(rng, (2.0, 6.0)[k % 2]), "continuous")
+            for d, h, t in WIDE for k in range(WIDE_PER)]
     checker = SequenceChecker(
         judge=lambda group: _judge(spec, group)[0],
         precise=lambda inst: _precise_wrong(spec, inst),
