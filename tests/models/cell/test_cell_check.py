@@ -25,7 +25,8 @@ def verdicts(outcome: Outcome) -> dict[str, str]:
     return {t: r["verdict"] for t, r in targets.items()}
 
 
-@pytest.mark.parametrize("name", ["gru_correct.yaml", "gru_pytorch.yaml", "lstm_peephole.yaml"])
+@pytest.mark.parametrize("name", ["gru_correct.yaml", "gru_pytorch.yaml", "lstm_peephole.yaml",
+                                  "lstm_sigmoid_candidate.yaml"])
 def test_correct_cell_specs(name: str) -> None:
     outcome = check((SPECS / name).read_text(), name)
     assert outcome.exit_code is ExitCode.OK, outcome.text
