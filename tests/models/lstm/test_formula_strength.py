@@ -52,6 +52,13 @@ def test_adversarial_formulas_are_incorrect(formula: str, why: str) -> None:
     assert "wrong value" in result["reason"]
 
 
+def test_float64_overflow_off_the_grid_does_not_make_a_correct_formula_incorrect() -> None:
+    # exp(130 c) overflows for the continuous instances' |c| > 5.4 (inf * 0 = nan in
+    # float64), never on the grid; at 50 digits the product is exactly 1
+    found = verdicts({"do": "dh * tanh(c) * exp(130 * c) * exp(-130 * c)"})["do"]
+    assert found == {"verdict": "correct", "line": found["line"]}
+
+
 def test_a_wrong_term_for_large_sizes_shrinks_to_the_smallest_size_that_shows_it() -> None:
     result = verdicts({"db_o": f"{DZO} + (H - 1) * (H - 2) * (H - 3) * h"})["db_o"]
     assert result["counterexample"]["hidden_size"] == 4  # the smallest H where it matters

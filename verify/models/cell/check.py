@@ -27,6 +27,7 @@ from verify.models.cell.autodiff import gradients
 from verify.models.cell.spec import Cell, load_cell_spec
 from verify.models.lstm.batch import (
     Batch,
+    failing_instances,
     failing_mask,
     first_failing,
     halves,
@@ -252,9 +253,11 @@ def _constant_batches(cell: Cell, shapes: dict[str, tuple[str, ...]], spec: Form
 
 def judge_cell_entry(cell: Cell, found: CellSet, spec: FormulaSpec, entry: Entry,
                      shapes: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    failing = (first_failing(spec, entry, tuple(found.grid))
-               or first_failing(spec, entry, tuple(found.wide))
-               or first_failing(spec, entry, tuple(_constant_batches(cell, shapes, spec, entry))))
+    failing = first_failing(spec, entry, tuple(found.grid))
+    if failing is None:  # off the grid a float64 failure counts only when 50 digits agree
+        off_grid = tuple(found.wide) + tuple(_constant_batches(cell, shapes, spec, entry))
+        failing = next((inst for inst in failing_instances(spec, entry, off_grid, limit=3)
+                        if _precise_off(cell, spec, entry, inst) is not None), None)
     if failing is not None:
         inst = _shrink(cell, shapes, failing,
                        lambda i: _fails(cell, spec, entry, i))
@@ -269,18 +272,27 @@ def judge_cell_entry(cell: Cell, found: CellSet, spec: FormulaSpec, entry: Entry
     if found.timed_out:
         return {"verdict": "correct", "line": entry.line}
     for inst, env, ref in found.precise:
-        with mpmath.workdps(DIGITS):
-            try:
-                got = evaluate_claim_batch(spec, entry, env)
-                ok, worst = agree(got, ref[entry.name])
-            except (ShapeError, ValueError):
-                ok, worst = False, float("inf")
-        if not ok:
+        worst = _precise_off(cell, spec, entry, inst, (env, ref))
+        if worst is not None:
             return _counterexample(cell, spec, entry, inst, (
                 "wrong value: agrees in float64 to 1e-8, but computed with 50 digits it differs "
                 f"from the reference by {worst:.1e} relative to the largest entry (allowed: "
                 f"{RTOL:.0e})"))
     return {"verdict": "correct", "line": entry.line}
+
+
+def _precise_off(cell: Cell, spec: FormulaSpec, entry: Entry, inst: CellInstance,
+                 computed: tuple[dict[str, Array], dict[str, Array]] | None = None
+                 ) -> float | None:
+    """The worst relative difference at 50 digits if beyond RTOL, else None."""
+    with mpmath.workdps(DIGITS):
+        env, ref = computed or _batch(cell, [inst], precise=True)
+        try:
+            got = evaluate_claim_batch(spec, entry, env)
+            ok, worst = agree(got, ref[entry.name])
+        except (ShapeError, ValueError):
+            ok, worst = False, float("inf")
+    return None if ok else worst
 
 
 def check_spec(node: Node, options: Options) -> Outcome:

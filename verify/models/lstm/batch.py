@@ -172,7 +172,7 @@ def batches(items: list[Instance], positions: list[int]) -> tuple[Batch, ...]:
     return tuple(out)
 
 
-def _precise(inst: Instance) -> Precise:
+def precise_instance(inst: Instance) -> Precise:
     env, ref = column_precise(inst.drawn, inst.input_size, inst.hidden_size)
     with mpmath.workdps(DIGITS):
         return Precise(inst, inst.layout.env(env), inst.layout.reference(ref))
@@ -188,7 +188,7 @@ def prepare(layout: Layout, options: Options, deadline: float | None = None) -> 
                     and min(g.input_size, g.hidden_size) > 1), grid[0])] if grid else []
     chosen += [wide[0], wide[4 * WIDE_PER_PAIR + 1]]  # D=4 H=7 in [-2, 2]; D=8 H=3 in [-6, 6]
     return Prepared(layout, options, tuple(grid), batches(grid, list(range(len(grid)))),
-                    batches(wide, [-1] * len(wide)), tuple(_precise(i) for i in chosen),
+                    batches(wide, [-1] * len(wide)), tuple(precise_instance(i) for i in chosen),
                     timed_out)
 
 
@@ -267,11 +267,29 @@ def constant_batches(spec: FormulaSpec, entry: Entry, options: Options) -> tuple
     return batches(items, [-1] * len(items))
 
 
+def failing_instances(spec: FormulaSpec, entry: Entry, found: tuple[Batch, ...],
+                      limit: int) -> list[Any]:
+    """Up to ``limit`` failing instances, batch by batch."""
+    out: list[Any] = []
+    for batch in found:
+        mask = failing_mask(spec, entry, batch)
+        out += [batch.instances[k] for k in np.flatnonzero(mask)[:limit - len(out)]]
+        if len(out) >= limit:
+            break
+    return out
+
+
 def confirm(prepared: Prepared, spec: FormulaSpec, entry: Entry
             ) -> tuple[Instance, float] | None:
     """The first high-precision instance on which the claim disagrees beyond RTOL, with the
     worst relative difference; None when it agrees on all of them."""
-    for p in prepared.precise:
+    return confirm_on(prepared.precise, spec, entry)
+
+
+def confirm_on(precise: tuple[Precise, ...] | list[Precise], spec: FormulaSpec, entry: Entry
+               ) -> tuple[Instance, float] | None:
+    """:func:`confirm` on given high-precision instances (see :func:`precise_instance`)."""
+    for p in precise:
         with mpmath.workdps(DIGITS):
             try:
                 got = evaluate_claim_batch(spec, entry, p.env)
@@ -295,12 +313,15 @@ __all__ = [
     "batches",
     "check_time",
     "confirm",
+    "confirm_on",
     "constant_batches",
+    "failing_instances",
     "failing_mask",
     "first_failing",
     "halves",
     "hypothesis_storage_elsewhere",
     "literal_numbers",
+    "precise_instance",
     "prepare",
     "settings_for",
     "simplify_values",

@@ -32,9 +32,12 @@ from verify.models.lstm.batch import (
     TimeUp,
     check_time,
     confirm,
+    confirm_on,
     constant_batches,
+    failing_instances,
     first_failing,
     hypothesis_storage_elsewhere,
+    precise_instance,
     prepare,
     settings_for,
     simplify_values,
@@ -230,8 +233,7 @@ def judge_entry(prepared: Prepared, spec: FormulaSpec, entry: Entry,
     if (failing is not None and not greedy) or prepared.timed_out:
         return check_target(spec, entry, prepared.options, failing, deadline)
     if failing is None:
-        failing = first_failing(spec, entry, prepared.wide_batches + constant_batches(
-            spec, entry, prepared.options))
+        failing = _confirmed_off_grid(prepared, spec, entry)
     if failing is not None:
         inst = shrink_greedy(failing, lambda i: judge(spec, entry, i) is not None)
         mismatch = judge(spec, entry, inst)
@@ -257,6 +259,21 @@ def judge_entry(prepared: Prepared, spec: FormulaSpec, entry: Entry,
                         f"{list(at)}", got, at)
     return {"verdict": "incorrect", "line": entry.line, "reason": mismatch.reason,
             "counterexample": _counterexample(spec, entry, inst, mismatch)}
+
+
+def _confirmed_off_grid(prepared: Prepared, spec: FormulaSpec, entry: Entry) -> Instance | None:
+    """The first continuous (or formula-constant) instance the claim fails on in float64
+    *and* at 50 digits: off the grid, values reach where float64 alone could mislead (an
+    overflow, a cancellation), so a failure there counts only when confirmed. Up to
+    three are tried; None if none is confirmed (then the claim goes on to be confirmed
+    or refuted on the 50-digit instances)."""
+    candidates: list[Instance] = failing_instances(
+        spec, entry, prepared.wide_batches + constant_batches(spec, entry, prepared.options),
+        limit=3)
+    for inst in candidates:
+        if confirm_on([precise_instance(inst)], spec, entry) is not None:
+            return inst
+    return None
 
 
 @dataclass(frozen=True)
