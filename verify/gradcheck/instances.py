@@ -1,0 +1,140 @@
+"""Test instances for people's code: drawn canonically, handed out in the user's layout.
+
+Stage: gradcheck (instances). Float64 references, untrusted in the project's sense.
+
+An :class:`Instance` holds sizes and the canonical inputs and upstream gradients; it
+gives the user's arrays (:meth:`Instance.user_values`), the reference outputs and
+gradients in the user's layout, and describes any user entry in the reference's terms.
+:func:`instances` is the hypothesis strategy: batch, input and hidden sizes from 1, the
+input size never equal to the hidden size (so a transposed matrix cannot pass), values
+on a grid of halves that shrinks to 0, and saturated gates (weights times 8) in some.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from verify.gradcheck.cells import SEQ_IN, Sizes
+from verify.gradcheck.convention import Labels, Layout, labels
+from verify.gradcheck.layouts import extra_values
+from verify.models.lstm.cell import Array
+
+GATE_WORDS = {"i": "input gate i", "f": "forget gate f", "o": "output gate o",
+              "c": "candidate", "r": "reset gate r", "z": "update gate z", "n": "candidate n"}
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    layout: Layout
+    sizes: Sizes
+    canonical: dict[str, Array]  # inputs and upstream gradients, by canonical name
+
+    @cached_property
+    def labels(self) -> Labels:
+        return labels(self.layout, self.sizes)
+
+    @cached_property
+    def _reference(self) -> tuple[dict[str, Array], dict[str, Array]]:
+        cell, kind = self.layout.reference, self.layout.kind
+        outs = cell.forward(kind, self.canonical)
+        up = {n: self.canonical[n] for n in cell.upstream(kind, self.sizes)}
+        return outs, cell.backward(kind, self.canonical, up)
+
+    @cached_property
+    def _flat(self) -> Array:
+        return self.labels.flatten({**self.canonical, **self._reference[0]})
+
+    def user_values(self) -> dict[str, Array]:
+        """Every array the user's functions take: forward inputs (with extras) and upstream."""
+        names = [*self.layout.inputs(), *self.layout.upstream()]
+        return {**{n: self.labels.values(n, self._flat) for n in names},
+                **extra_values(self.layout, self.sizes)}
+
+    def forward_values(self) -> dict[str, Array]:
+        up = self.layout.upstream()
+        return {k: v for k, v in self.user_values().items() if k not in up}
+
+    def upstream_values(self) -> dict[str, Array]:
+        return {k: self.labels.values(k, self._flat) for k in self.layout.upstream()}
+
+    def expected_output(self, name: str) -> Array:
+        return self.labels.values(name, self._flat)
+
+    def expected_gradient(self, grad_name: str) -> Array:
+        flat = self.labels.flatten(self._reference[1])
+        return self.labels.gradient(self.layout.forward_of(grad_name), flat)
+
+    def where(self, user_array: str, index: tuple[int, ...]) -> dict[str, Any]:
+        """The canonical entry behind a user entry: name, index, gate and time step."""
+        name, at = self.labels.canonical_entry(int(self.labels.user[user_array][index]))
+        gate = name.rpartition("_")[2] if name[:1] in "WUb" and "_" in name else None
+        gate = "n" if name == "bh_n" else gate
+        out: dict[str, Any] = {"canonical": name, "canonical_index": list(at)}
+        if gate:
+            out["gate"] = self.layout.gate_names.get(gate, gate)
+            out["gate_text"] = GATE_WORDS.get(gate, gate)
+        if name in ("xs", "hs", "cs", "dhs"):
+            out["time_step"] = at[0]
+        if name[:1] in "WUb" and self.layout.kind == "sequence":
+            out["summed"] = "summed over the batch and all time steps"
+        return out
+
+    def text(self) -> str:
+        return self.sizes.text(self.layout.kind)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"batch": self.sizes.batch, "input": self.sizes.input,
+                "hidden": self.sizes.hidden,
+                **({"steps": self.sizes.steps} if self.layout.kind == "sequence" else {}),
+                "arrays": {n: np.asarray(v).tolist() for n, v in self.user_values().items()}}
+
+
+def _grid(draw: st.DrawFn, shape: tuple[int, ...], scale: float) -> Array:
+    ints = draw(hnp.arrays(np.int8, shape, elements=st.integers(-6, 6)))
+    return np.asarray(ints, np.float64) * scale + 0.0
+
+
+@st.composite
+def instances(draw: st.DrawFn, layout: Layout, *, max_batch: int = 3, max_size: int = 4,
+              max_steps: int = 4) -> Instance:
+    """Instances of ``layout``'s cell. Inputs the user's signature cannot set (c0 in
+    CS231n's ``lstm_forward``) are zero, as the layout assumes."""
+    hidden = draw(st.integers(1, max_size))
+    inputs = draw(st.integers(1, max(1, max_size - 1)).map(lambda d: d if d < hidden else d + 1))
+    batch = draw(st.integers(1, max_batch)) if layout.batched else 1
+    steps = draw(st.integers(1, max_steps)) if layout.kind == "sequence" else 1
+    sizes = Sizes(batch, inputs, hidden, steps)
+    cell = layout.reference
+    saturated = draw(st.booleans())
+    param_scale = 4.0 if saturated else 0.25
+    values: dict[str, Array] = {}
+    for name, shape in cell.inputs(layout.kind, sizes).items():
+        is_param = name in cell.params
+        values[name] = _grid(draw, shape, param_scale if is_param else 0.5)
+    for name, shape in cell.upstream(layout.kind, sizes).items():
+        values[name] = _grid(draw, shape, 0.5)
+    inst = Instance(layout, sizes, values)
+    used = _canonical_inputs_used(inst)
+    for name in cell.inputs(layout.kind, sizes):
+        if name not in used:
+            values[name] = np.zeros_like(values[name])
+    return Instance(layout, sizes, values)
+
+
+def _canonical_inputs_used(inst: Instance) -> set[str]:
+    lab = inst.labels
+    used: set[str] = set()
+    for n in inst.layout.inputs():
+        for label in np.unique(lab.user[n]):
+            if label >= 0:  # zero-valued entries do not set their canonical entry
+                used.add(lab.canonical_entry(int(label))[0])
+    return used
+
+
+__all__ = ["GATE_WORDS", "Instance", "SEQ_IN", "instances"]
