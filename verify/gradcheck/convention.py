@@ -91,6 +91,7 @@ class Layout:
     extras: Mapping[str, ExtraShape] = field(default_factory=dict)  # arrays outside the model
     batched: bool = True  # False: batch fixed at 1, the batch axis dropped
     grad_of: Mapping[str, str] = field(default_factory=dict)  # backward name -> forward name
+    gate_order: tuple[str, ...] = ()  # canonical gates in the order the stacked blocks hold them
 
     @property
     def reference(self) -> Cell:

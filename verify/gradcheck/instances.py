@@ -7,7 +7,7 @@ gives the user's arrays (:meth:`Instance.user_values`), the reference outputs an
 gradients in the user's layout, and describes any user entry in the reference's terms.
 :func:`instances` is the hypothesis strategy: batch, input and hidden sizes from 1, the
 input size never equal to the hidden size (so a transposed matrix cannot pass), values
-on a grid of halves that shrinks to 0, and saturated gates (weights times 8) in some.
+on a grid that shrinks to 0, and saturated gates (weights four times larger) in some.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from verify.gradcheck.cells import SEQ_IN, Sizes
+from verify.gradcheck.cells import Sizes
 from verify.gradcheck.convention import Labels, Layout, labels
 from verify.gradcheck.layouts import extra_values
 from verify.models.lstm.cell import Array
@@ -112,29 +112,28 @@ def instances(draw: st.DrawFn, layout: Layout, *, max_batch: int = 3, max_size: 
     sizes = Sizes(batch, inputs, hidden, steps)
     cell = layout.reference
     saturated = draw(st.booleans())
-    param_scale = 4.0 if saturated else 0.25
+    param_scale = 1.0 if saturated else 0.25  # weights up to 6: pre-activations in the tens
     values: dict[str, Array] = {}
     for name, shape in cell.inputs(layout.kind, sizes).items():
         is_param = name in cell.params
         values[name] = _grid(draw, shape, param_scale if is_param else 0.5)
     for name, shape in cell.upstream(layout.kind, sizes).items():
         values[name] = _grid(draw, shape, 0.5)
-    inst = Instance(layout, sizes, values)
-    used = _canonical_inputs_used(inst)
-    for name in cell.inputs(layout.kind, sizes):
+    return settable(layout, sizes, values)
+
+
+def settable(layout: Layout, sizes: Sizes, values: dict[str, Array]) -> Instance:
+    """The instance with canonical inputs the user's signature cannot set set to zero."""
+    lab = labels(layout, sizes)
+    used: set[str] = set()
+    for n in layout.inputs():
+        for label in np.unique(lab.user[n]):
+            if label >= 0:  # zero-valued entries do not set their canonical entry
+                used.add(lab.canonical_entry(int(label))[0])
+    for name in layout.reference.inputs(layout.kind, sizes):
         if name not in used:
             values[name] = np.zeros_like(values[name])
     return Instance(layout, sizes, values)
 
 
-def _canonical_inputs_used(inst: Instance) -> set[str]:
-    lab = inst.labels
-    used: set[str] = set()
-    for n in inst.layout.inputs():
-        for label in np.unique(lab.user[n]):
-            if label >= 0:  # zero-valued entries do not set their canonical entry
-                used.add(lab.canonical_entry(int(label))[0])
-    return used
-
-
-__all__ = ["GATE_WORDS", "Instance", "SEQ_IN", "instances"]
+__all__ = ["GATE_WORDS", "Instance", "instances", "settable"]

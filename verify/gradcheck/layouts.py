@@ -85,7 +85,7 @@ def cs231n(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     bwd = Signature(_name(cell, kind, "step", "backward"),
                     (*("d" + o for o in outputs), CACHE),
                     tuple("d" + n for n in (*states, "Wx", "Wh", "b")))
-    return Layout("cs231n", cell, kind, arrays, fwd, bwd, _gate_names(cell))
+    return Layout("cs231n", cell, kind, arrays, fwd, bwd, _gate_names(cell), gate_order=gates)
 
 
 def pytorch(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
@@ -115,7 +115,7 @@ def pytorch(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     bwd = Signature(_name(cell, kind, "cell", "backward"),
                     (*("grad_" + o for o in outputs), CACHE),
                     tuple("grad_" + n for n in (*states, *params)))
-    return Layout("pytorch", cell, kind, arrays, fwd, bwd, _gate_names(cell))
+    return Layout("pytorch", cell, kind, arrays, fwd, bwd, _gate_names(cell), gate_order=gates)
 
 
 DLAI_PARAMS = {"lstm": {"f": "f", "i": "i", "c": "c", "o": "o"}, "rnn": {"": "a"}}
@@ -201,7 +201,7 @@ def column(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
                     (*outs, CACHE))
     bwd = Signature(_name(cell, kind, "step", "backward"), (*("d" + o for o in outs), CACHE),
                     tuple("d" + n for n in (*state, "W", "U", "b")))
-    return Layout("column", cell, kind, arrays, fwd, bwd, _gate_names(cell))
+    return Layout("column", cell, kind, arrays, fwd, bwd, _gate_names(cell), gate_order=gates)
 
 
 def _gate_names(cell: str) -> dict[str, str]:

@@ -28,7 +28,8 @@ from verify.gradcheck.convention import CACHE, IGNORED, Group, Signature, Slot
 
 Array = np.ndarray[Any, Any]
 FD_STEP = 1e-6
-_OURS = (str(Path(__file__).resolve().parents[1]), sysconfig.get_paths()["stdlib"],
+# Frames under these are not the user's: verify itself, the standard library, packages.
+LIBRARY_PATHS = (str(Path(__file__).resolve().parents[1]), sysconfig.get_paths()["stdlib"],
          sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])
 
 
@@ -50,7 +51,7 @@ def last_user_frame(tb: TracebackType | None) -> str | None:
     found = None
     for frame in traceback.extract_tb(tb):
         path = os.path.abspath(frame.filename)
-        if not path.startswith(_OURS) and not frame.filename.startswith("<"):
+        if not path.startswith(LIBRARY_PATHS) and not frame.filename.startswith("<"):
             found = frame
     if found is None:
         return None
@@ -270,19 +271,22 @@ class Session:
                                  "fd": {}}
         try:
             self.notify(self.code.forward_name)
+            # The user's code gets copies: what it changes in place is reported, and the
+            # finite differences below still see the instance's own values.
             args = build_args(self.forward.args, values)
-            kept = copy.deepcopy(args)
-            result = _call(self.code.forward, self.code.forward_name, args)
-            facts["mutated"] += _mutations(self.code.forward_name, self.forward.args, kept, args)
+            given = copy.deepcopy(args)
+            result = _call(self.code.forward, self.code.forward_name, given)
+            facts["mutated"] += _mutations(self.code.forward_name, self.forward.args, args, given)
             out = unpack(self.forward, result, self.code.forward_name)
             facts["outputs"] = {k: v for k, v in out.items() if k != CACHE}
             self.notify(self.code.backward_name)
             bvalues = {**upstream, CACHE: out.get(CACHE)}
             bargs = build_args(self.backward.args, bvalues)
-            bkept = copy.deepcopy([a for a in bargs])
-            bresult = _call(self.code.backward, self.code.backward_name, bargs)
-            facts["mutated"] += _mutations(self.code.backward_name, self.backward.args, bkept,
-                                           bargs)
+            bgiven = [a if s == CACHE else copy.deepcopy(a)
+                      for s, a in zip(self.backward.args, bargs)]
+            bresult = _call(self.code.backward, self.code.backward_name, bgiven)
+            facts["mutated"] += _mutations(self.code.backward_name, self.backward.args, bargs,
+                                           bgiven)
             grads = unpack(self.backward, bresult, self.code.backward_name)
             facts["grads"] = grads
             self.notify(self.code.forward_name)
