@@ -37,6 +37,12 @@ from verify.gradcheck.usercode import LIBRARY_PATHS, UserCode
 from verify.models.lstm.formula import _hypothesis_storage_elsewhere  # noqa: PLC2701 - shared
 
 Facts = dict[str, Any]
+SHRINK_SECONDS = 8.0  # shrinking is a nicety: past this, report the smallest seen so far
+
+
+def _size(inst: Instance) -> tuple[int, float]:
+    return (sum(np.size(v) for v in inst.canonical.values()),
+            sum(float(np.abs(v).sum()) for v in inst.canonical.values()))
 
 
 class UsageError(ValueError):
@@ -154,15 +160,25 @@ class _Run:
         return None
 
     def shrink(self, key: tuple[str, str, str | None]) -> Instance | None:
+        """The smallest instance with this finding that hypothesis reaches within the
+        shrink budget (the best one so far when the budget runs out)."""
+        best: list[Instance] = []
+        stop = min(self.deadline, time.monotonic() + SHRINK_SECONDS)
+
         def fails(inst: Instance) -> bool:
-            return any(f.key == key for f in self.judge(inst)[1])
+            if time.monotonic() > stop:
+                raise _TimeUp
+            found = any(f.key == key for f in self.judge(inst)[1])
+            if found and (not best or _size(inst) < _size(best[0])):
+                best[:] = [inst]
+            return found
 
         try:
             return find(instances(self.request.layout), fails,
                         settings=_settings(self.request.examples),
                         random=Random(self.request.seed))
         except (NoSuchExample, _TimeUp):
-            return None
+            return best[0] if best else None
 
     def locate(self, inst: Instance, facts: Facts, findings: list[Finding]) -> list[Finding]:
         """Add central differences of the user's forward at each wrong gradient's entry."""
