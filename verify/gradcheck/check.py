@@ -57,6 +57,7 @@ class Request:
     examples: int = 100
     timeout: float = 60.0
     seed: int = 0
+    shrink_seconds: float = SHRINK_SECONDS
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class _Run:
         """The smallest instance with this finding that hypothesis reaches within the
         shrink budget (the best one so far when the budget runs out)."""
         best: list[Instance] = []
-        stop = min(self.deadline, time.monotonic() + SHRINK_SECONDS)
+        stop = min(self.deadline, time.monotonic() + self.request.shrink_seconds)
 
         def fails(inst: Instance) -> bool:
             if time.monotonic() > stop:
@@ -227,7 +228,11 @@ def check(request: Request, *, code: UserCode | None = None) -> Report:
         finding = Finding("raised", facts.get("function", request.target), None,
                           facts.get("message", ""), {"frame": facts.get("frame")})
         return Report(request, {}, "incorrect", 0, (Group(None, (finding,)),))
-    except (Hang, Crash) as exc:
+    except Hang as exc:  # spawning and importing may simply need more than --timeout
+        return Report(request, {}, "unknown", 0, reason=f"time ran out while {exc.function} "
+                      f"({request.timeout:g} s): an endless loop at import, or too short a "
+                      "--timeout")
+    except Crash as exc:
         return Report(request, {}, "incorrect", 0, (Group(None, (_cause_finding(exc),)),))
     names = {"forward": runner.info["forward"], "backward": runner.info["backward"]}
     run = _Run(request, runner, names, started + request.timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from typing import Any
@@ -61,6 +62,11 @@ def resolve(args: argparse.Namespace) -> Request:
     if ":" not in args.target:
         raise UsageError(f"TARGET {args.target!r} must be path/to/file.py:function or "
                          "package.module:function")
+    module = args.target.rpartition(":")[0]
+    if module.endswith(".py") and not os.path.isfile(module):
+        raise UsageError(f"no such file: {module}")
+    if not module.endswith(".py") and ("/" in module or os.sep in module):
+        raise UsageError(f"{module!r} looks like a path: write path/to/file.py:function")
     name = _function_name(args.target)
     order = None if args.gate_order is None else [g.strip() for g in args.gate_order.split(",")]
     if args.cell is not None and args.cell.endswith((".yaml", ".yml")):
