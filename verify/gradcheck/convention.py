@@ -163,8 +163,10 @@ def labels(layout: Layout, sizes: Sizes) -> Labels:
     # Upstream arrays are built like the output they are the gradient of, from d<name>.
     as_upstream = Canon({**ids, **{n[1:]: ids[n] for n in cell.upstream(layout.kind, sizes)}})
     user: dict[str, Array] = {}
+    used = {*layout.forward.names(layout.forward.args), *layout.forward.names(layout.forward.returns)}
     for n, build in layout.arrays.items():
-        user[n] = np.asarray(build(canon))
+        if n in used:
+            user[n] = np.asarray(build(canon))
     for n, out in layout.upstream().items():
         if out in layout.arrays:
             user[n] = np.asarray(layout.arrays[out](as_upstream))

@@ -43,9 +43,10 @@ def _where(f: Finding) -> str:
         parts.append(f"time step t={d['time_step']}")
     if "summed" in d:
         parts.append(d["summed"])
-    if "canonical" in d and f.kind in ("gradient", "forward"):
+    if "canonical" in d and f.kind in ("gradient", "forward") and (
+            d["canonical_index"] != d.get("entry") or d["canonical"] not in (f.name or "")):
         idx = ", ".join(map(str, d["canonical_index"]))
-        parts.append(f"reference entry {d['canonical']}[{idx}]")
+        parts.append(f"{d['canonical']}[{idx}] in the reference's notation")
     return "; ".join(parts)
 
 
