@@ -70,7 +70,7 @@ def _forward_gate_order(probes: list[tuple[Instance, Facts]], name: str) -> str 
             order = inst0.layout.gate_order
             theirs = [perm[g] for g in order]
             return (f"your forward reads the stacked gate blocks in the order "
-                    f"{_order_text(inst0, theirs)}; the {inst0.layout.name} layout stacks "
+                    f"{_order_text(inst0, theirs)}; layout {inst0.layout.name} stacks "
                     f"them {_order_text(inst0, list(order))} (or pass --gate-order)")
     return None
 

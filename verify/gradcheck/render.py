@@ -27,7 +27,7 @@ SMALL = 40  # print the instance's arrays when they have at most this many entri
 def _title(report: Report) -> str:
     lay = report.request.layout
     forward = report.names.get("forward", report.request.forward)
-    what = f"{CELL_TITLE[lay.cell]} {lay.kind}, {lay.name} layout"
+    what = f"{CELL_TITLE[lay.cell]} {lay.kind}, layout {lay.name}"
     if report.autograd:
         what += ", torch.autograd.Function"
     backward = report.names.get("backward", report.request.target)
