@@ -131,13 +131,25 @@ def _gradient_hint(probes: list[tuple[Instance, Facts]], grad: str) -> str | Non
     for m in mistakes(lay.cell, lay.kind):
         if holds(lambda i, m=m: _expected(i, m.backward(lay.reference, i.canonical, _up(i)),
                                           of)):
-            return m.hint
+            return m.hint.format(**_user_names(inst0))
     for other in lay.gradients():
         if other != grad and holds(lambda i, o=other: i.expected_gradient(o)):
             return f"this is the value of {other}, not of {grad}"
     if holds(lambda i: -i.expected_gradient(grad)):
         return "the sign is flipped"
     return None
+
+
+def _user_names(inst: Instance) -> dict[str, str]:
+    """The user's names of the state outputs and their upstream gradients (h, c, dh, dc)."""
+    names = {"h": "h", "c": "c", "dh": "dh", "dc": "dc"}
+    lab = inst.labels
+    for user in [*inst.layout.outputs(), *inst.layout.upstream()]:
+        if user in lab.user and lab.user[user].size:
+            canonical = lab.canonical_entry(int(lab.user[user].flat[0]))[0]
+            if canonical in names:
+                names[canonical] = user
+    return names
 
 
 def explain(inst: Instance, facts: Facts, findings: list[Finding], run: Runner) -> list[Finding]:

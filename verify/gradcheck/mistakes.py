@@ -97,16 +97,17 @@ def _deriv_hint(g: str, how: str) -> str:
             f"pre-activation is d{y} * ({right}), not d{y}")
 
 
-DROPPED_H_PATH = ("the gradient reaching next_c through next_h is missing: the cell state's "
-                  "total gradient is dnext_c + dnext_h * o * (1 - np.tanh(next_c)**2), use it "
-                  "everywhere dnext_c is used")
-NO_CARRY_H = ("the hidden-state gradient from step t+1 is dropped: step t must receive "
-              "dh[:, t] + dprev_h (the dprev_h returned by step t+1), not dh[:, t] alone")
-NO_CARRY_C = ("the cell-state gradient from step t+1 is dropped: pass the dprev_c returned "
-              "by step t+1 into step t's backward")
+DROPPED_H_PATH = ("the gradient reaching {c} through {h} is missing: the cell state's total "
+                  "gradient is {dc} + {dh} * o * (1 - tanh({c})**2); use it everywhere {dc} "
+                  "is used")
+NO_CARRY_H = ("the hidden-state gradient from step t+1 is dropped: step t must receive the "
+              "loss's gradient at h_t plus the gradient of h_t returned by step t+1's "
+              "backward (in CS231n: dh[:, t] + dprev_h), not the loss's alone")
+NO_CARRY_C = ("the cell-state gradient from step t+1 is dropped: pass the gradient of c_t "
+              "returned by step t+1's backward (dprev_c) into step t's backward")
 LAST_ONLY = ("the weight gradients come from one time step only (t=0, the last one the "
-             "backward loop visits): accumulate them over all steps (dWx += dWx_t, not "
-             "dWx = dWx_t)")
+             "backward loop visits): accumulate them over all steps (dW += dW_t, not "
+             "dW = dW_t)")
 FIRST_ONLY = ("the weight gradients come from one time step only (the last one, t=T-1): "
               "accumulate them over all steps")
 

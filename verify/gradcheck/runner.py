@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import time
+import types
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -104,7 +105,14 @@ class Child:
         self._conn, child_conn = ctx.Pipe()
         self._process = ctx.Process(target=child_main, args=(child_conn, setup, self._log.name),
                                     daemon=True)
-        self._process.start()
+        # The child must not re-run the parent's __main__ (a script, `python -`, a
+        # notebook): it needs nothing from it, and some cannot be re-run at all.
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            self._process.start()
+        finally:
+            sys.modules["__main__"] = main
         child_conn.close()
         self.deadline = deadline
         self._phase = f"loading {setup.target}"
