@@ -5,7 +5,6 @@ step; the gradient reaching h_t from step t+1 (``dprev_h``) is dropped.
 """
 
 import numpy as np
-
 from lstm_layers import lstm_forward, lstm_step_backward  # noqa: F401 - the forward is checked too
 
 

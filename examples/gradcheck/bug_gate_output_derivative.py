@@ -5,7 +5,6 @@ the sigmoid again: sigmoid(i) * (1 - sigmoid(i)).
 """
 
 import numpy as np
-
 from lstm_layers import lstm_step_forward, sigmoid  # noqa: F401 - the forward is checked too
 
 

@@ -3,7 +3,6 @@ next_h into the caller's own array, so whoever passed dnext_c now holds a wrong 
 (and a second call gives another answer)."""
 
 import numpy as np
-
 from lstm_layers import lstm_step_forward  # noqa: F401 - the forward is checked too
 
 

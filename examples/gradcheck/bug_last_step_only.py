@@ -5,7 +5,6 @@ visits, survives.
 """
 
 import numpy as np
-
 from lstm_layers import lstm_forward, lstm_step_backward  # noqa: F401 - the forward is checked too
 
 

@@ -3,7 +3,8 @@ which ``verify gradcheck`` survives (the code runs in a child process) and repor
 
 import ctypes
 
-from lstm_layers import lstm_step_backward, lstm_step_forward as _forward  # noqa: F401
+from lstm_layers import lstm_step_backward  # noqa: F401
+from lstm_layers import lstm_step_forward as _forward
 
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):

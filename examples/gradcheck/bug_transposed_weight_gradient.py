@@ -1,7 +1,6 @@
 """Classic mistake: a transposed weight gradient (``da.T @ x`` instead of ``x.T @ da``)."""
 
 import numpy as np
-
 from lstm_layers import lstm_step_forward  # noqa: F401 - the forward is checked too
 
 

@@ -3,7 +3,6 @@ whose ``Wx`` stacks them i, f, o, g. Forward and backward agree with each other,
 only a reference can tell."""
 
 import numpy as np
-
 from lstm_layers import sigmoid
 
 

@@ -43,7 +43,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 
 def lstm_forward(x, h0, Wx, Wh, b):
-    N, T, D = x.shape
+    N, T, _ = x.shape
     H = h0.shape[1]
     h = np.zeros((N, T, H))
     prev_h, prev_c = h0, np.zeros((N, H))

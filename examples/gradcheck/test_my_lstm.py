@@ -1,8 +1,8 @@
 """A course can ship this file: students run `pytest test_my_lstm.py` beside lstm_layers.py."""
 
 from hypothesis import given, settings
-
 from lstm_layers import lstm_step_backward, lstm_step_forward
+
 from verify.testing import assert_gradients_match, lstm_instances
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lstm_gradcheck import assert_gradients_match, complex_step_gradient
 
 from verify.gradcheck.cells import CELLS, Sizes, bptt

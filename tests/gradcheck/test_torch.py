@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from gradcheck_helpers import EXAMPLES, check_in_process, run_cli_json
+from gradcheck_helpers import EXAMPLES, check_in_process
 from hypothesis import given, settings
 
 from verify.testing import assert_gradients_match, cell_instances
@@ -48,11 +47,10 @@ def test_pytorch_layout_expectations_equal_torch_nn_cells(cell: str) -> None:
 
 
 def test_a_correct_autograd_function_passes() -> None:
-    code, report = run_cli_json(
-        "examples/gradcheck/torch_lstm_function.py:LSTMCellFunction", "--layout", "pytorch",
-        "--examples", "25")
-    assert code == 0, report
-    assert report["autograd_function"] is True and report["status"] == "correct"
+    report = check_in_process(f"{EXAMPLES / 'torch_lstm_function.py'}:LSTMCellFunction",
+                              layout_name="pytorch", examples=25)
+    assert report.autograd and report.status == "correct"
+    assert report.names["backward"].endswith("LSTMCellFunction.backward")
 
 
 def test_a_buggy_autograd_function_is_caught_with_a_hint(tmp_path: Path) -> None:

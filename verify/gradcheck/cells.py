@@ -25,6 +25,8 @@ import numpy as np
 from verify.gradcheck import gru, rnn
 from verify.models.lstm.cell import (
     GATES as LSTM_GATES,
+)
+from verify.models.lstm.cell import (
     Array,
     LSTMParams,
     cell_backward,
@@ -73,6 +75,7 @@ class Cell:
     def inputs(self, kind: str, s: Sizes) -> dict[str, tuple[int, ...]]:
         """Canonical input names and shapes (data, initial state, parameters)."""
         state = {f"{n}_prev": (s.batch, s.hidden) for n in self.states}
+        data: dict[str, tuple[int, ...]]
         if kind == "step":
             data = {"x": (s.batch, s.input), **state}
         else:

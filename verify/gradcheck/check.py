@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
@@ -31,10 +31,18 @@ from verify.errors import ExitCode
 from verify.gradcheck.convention import Layout
 from verify.gradcheck.hints import explain
 from verify.gradcheck.instances import Instance, instances
-from verify.gradcheck.judge import SEVERITY, Finding, directions, entry_text, fmt, judge, worst_entry
+from verify.gradcheck.judge import (
+    SEVERITY,
+    Finding,
+    directions,
+    entry_text,
+    fmt,
+    judge,
+    worst_entry,
+)
 from verify.gradcheck.runner import Child, Crash, Hang, InProcess, LoadFailed, Setup
 from verify.gradcheck.usercode import LIBRARY_PATHS, UserCode
-from verify.models.lstm.formula import _hypothesis_storage_elsewhere  # noqa: PLC2701 - shared
+from verify.models.lstm.formula import _hypothesis_storage_elsewhere
 
 Facts = dict[str, Any]
 SHRINK_SECONDS = 8.0  # shrinking is a nicety: past this, report the smallest seen so far
@@ -245,8 +253,10 @@ def check(request: Request, *, code: UserCode | None = None) -> Report:
 
 def _flow(run: _Run, autograd: bool) -> Report:
     request = run.request
-    report = lambda status, groups=(), reason=None: Report(  # noqa: E731
-        request, run.names, status, run.checked, tuple(groups), reason, autograd)
+
+    def report(status: str, groups: Sequence[Group] = (), reason: str | None = None) -> Report:
+        return Report(request, run.names, status, run.checked, tuple(groups), reason, autograd)
+
     try:
         found = run.survey()
     except _TimeUp:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class Group:
     keys: tuple[str, ...]
 
 
-Slot = Union[str, Group]
+Slot = str | Group
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ ExtraShape = Callable[[Sizes], tuple[int, ...]]
 
 def strip_d(name: str) -> str:
     """The forward name a gradient's name refers to: ``dWx -> Wx``, ``grad_hy -> hy``."""
-    return name[5:] if name.startswith("grad_") else name[1:] if name.startswith("d") else name
+    return name[5:] if name.startswith("grad_") else name.removeprefix("d")
 
 
 @dataclass(frozen=True)

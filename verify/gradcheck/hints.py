@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from verify.gradcheck.cells import Sizes
 from verify.gradcheck.instances import Instance, settable
 from verify.gradcheck.judge import Finding, close
-from verify.gradcheck.mistakes import mistakes
+from verify.gradcheck.mistakes import Backward, mistakes
 from verify.models.lstm.cell import Array
 
 Facts = dict[str, Any]
@@ -99,6 +100,14 @@ def _up(inst: Instance) -> dict[str, Array]:
     return {n: inst.canonical[n] for n in cell.upstream(kind, inst.sizes)}
 
 
+def _permuted_gradient(inst: Instance, *, perm: dict[str, str], of: str) -> Array:
+    return _expected(inst, _permuted(inst, _canonical_grads(inst), perm), of)
+
+
+def _mistaken_gradient(inst: Instance, *, backward: Backward, of: str) -> Array:
+    return _expected(inst, backward(inst.layout.reference, inst.canonical, _up(inst)), of)
+
+
 def _gradient_hint(probes: list[tuple[Instance, Facts]], grad: str) -> str | None:
     inst0 = probes[0][0]
     lay = inst0.layout
@@ -123,17 +132,16 @@ def _gradient_hint(probes: list[tuple[Instance, Facts]], grad: str) -> str | Non
         return (f"{grad} is transposed: it must have the shape of {of}, "
                 f"{tuple(inst0.expected_gradient(grad).shape)} here (e.g. x.T @ da, not da.T @ x)")
     for perm in _perms(inst0):
-        if holds(lambda i, p=perm: _expected(i, _permuted(i, _canonical_grads(i), p), of)):
+        if holds(partial(_permuted_gradient, perm=perm, of=of)):
             order = lay.gate_order
             return (f"the gate blocks of {grad} are in the order "
                     f"{_order_text(inst0, [perm[g] for g in order])}; the forward stacks "
                     f"them {_order_text(inst0, list(order))}")
     for m in mistakes(lay.cell, lay.kind):
-        if holds(lambda i, m=m: _expected(i, m.backward(lay.reference, i.canonical, _up(i)),
-                                          of)):
+        if holds(partial(_mistaken_gradient, backward=m.backward, of=of)):
             return m.hint.format(**_user_names(inst0))
     for other in lay.gradients():
-        if other != grad and holds(lambda i, o=other: i.expected_gradient(o)):
+        if other != grad and holds(partial(Instance.expected_gradient, grad_name=other)):
             return f"this is the value of {other}, not of {grad}"
     if holds(lambda i: -i.expected_gradient(grad)):
         return "the sign is flipped"

@@ -21,11 +21,21 @@ column     columns (D, B); stacked ``W`` (4H, D), ``U`` (4H, H), ``b`` (4H, 1); 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from verify.gradcheck.cells import CELLS, Sizes
-from verify.gradcheck.convention import CACHE, IGNORED, Builder, Canon, Group, Layout, Signature
+from verify.gradcheck.convention import (
+    CACHE,
+    IGNORED,
+    Builder,
+    Canon,
+    ExtraShape,
+    Group,
+    Layout,
+    Signature,
+)
 from verify.models.lstm.cell import Array
 
 LAYOUTS: tuple[str, ...] = ("cs231n", "pytorch", "dlai", "seed", "column")
@@ -56,6 +66,22 @@ def _stack(kind: str, order: tuple[str, ...], *, axis: int, transpose: bool,
     return build
 
 
+def _take(name: str, *, axes: tuple[int, ...] | None = None, index: Any = ...) -> Builder:
+    """The canonical array ``name``, its axes permuted, then indexed (``0``: drop a batch
+    of one; ``(slice(None), None)``: a column)."""
+    def build(c: Canon) -> Array:
+        a = c[name] if axes is None else c[name].transpose(axes)
+        return np.asarray(a[index])
+    return build
+
+
+def _hidden_then_input(gate: str) -> Builder:
+    """dlai's ``W_g`` acting on ``[a_prev; xt]``: ``[U_g | W_g]``."""
+    def build(c: Canon) -> Array:
+        return np.concatenate([c[f"U_{gate}"], c[f"W_{gate}"]], axis=1)
+    return build
+
+
 def _name(cell: str, kind: str, step_word: str, direction: str) -> str:
     return f"{cell}_{step_word}_{direction}" if kind == "step" else f"{cell}_{direction}"
 
@@ -67,17 +93,17 @@ def cs231n(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     canon_in = ("x", "h_prev", "c_prev") if kind == "step" else ("xs", "h0", "c0")
     time = (1, 0, 2)
     arrays: dict[str, Builder] = {
-        x: (lambda c: c["x"]) if kind == "step" else (lambda c: c["xs"].transpose(time)),
-        h: lambda c, n=canon_in[1]: c[n],
-        c_: lambda c, n=canon_in[2]: c[n],
+        x: _take("x") if kind == "step" else _take("xs", axes=time),
+        h: _take(canon_in[1]),
+        c_: _take(canon_in[2]),
         "Wx": _stack("W", gates, axis=1, transpose=True),
         "Wh": _stack("U", gates, axis=1, transpose=True),
         "b": _stack("b", gates, axis=0, transpose=False),
     }
     if kind == "step":
-        arrays.update({"next_h": lambda c: c["h"], "next_c": lambda c: c["c"]})
+        arrays.update({"next_h": _take("h"), "next_c": _take("c")})
     else:
-        arrays["h"] = lambda c: c["hs"].transpose(time)
+        arrays["h"] = _take("hs", axes=time)
     states = (x, h, c_) if cell == "lstm" and kind == "step" else (x, h)
     outputs = outs if cell == "lstm" else outs[:1]
     fwd = Signature(_name(cell, kind, "step", "forward"),
@@ -99,7 +125,7 @@ def pytorch(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     # torch's hidden bias: b = b_ih + b_hh for every gate but the GRU candidate's.
     hidden_bias = {g: ("bh_n" if (cell, g) == ("gru", "n") else _param("b", g)) for g in gates}
     arrays: dict[str, Builder] = {
-        **{u: (lambda c, n=n: c[n]) for u, n in zip(data, canon)},
+        **{u: _take(n) for u, n in zip(data, canon)},
         "w_ih": _stack("W", gates, axis=0, transpose=False),
         "w_hh": _stack("U", gates, axis=0, transpose=False),
         "b_ih": _stack("b", gates, axis=0, transpose=False),
@@ -107,9 +133,9 @@ def pytorch(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
                                           else c.zero(hidden_bias[g]) for g in gates]),
     }
     if step:
-        arrays.update({"hy": lambda c: c["h"], "cy": lambda c: c["c"]})
+        arrays.update({"hy": _take("h"), "cy": _take("c")})
     else:
-        arrays["output"] = lambda c: c["hs"]
+        arrays["output"] = _take("hs")
     params = ("w_ih", "w_hh", "b_ih", "b_hh")
     fwd = Signature(_name(cell, kind, "cell", "forward"), (*states, *params), (*outputs, CACHE))
     bwd = Signature(_name(cell, kind, "cell", "backward"),
@@ -129,26 +155,24 @@ def dlai(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     time = (2, 1, 0)  # canonical (T, B, D) -> dlai (n_x, m, T_x)
     arrays: dict[str, Builder] = {}
     if step:
-        arrays.update({"xt": lambda c: c["x"].T, "a_prev": lambda c: c["h_prev"].T,
-                       "c_prev": lambda c: c["c_prev"].T, "a_next": lambda c: c["h"].T,
-                       "c_next": lambda c: c["c"].T})
+        arrays.update({u: _take(n, axes=(1, 0)) for u, n in (
+            ("xt", "x"), ("a_prev", "h_prev"), ("c_prev", "c_prev"), ("a_next", "h"),
+            ("c_next", "c"))})
     else:
-        arrays.update({"x": lambda c: c["xs"].transpose(time),
-                       "a0": lambda c: c["h0"].T, "a": lambda c: c["hs"].transpose(time),
-                       "c": lambda c: c["cs"].transpose(time)})
+        arrays.update({"x": _take("xs", axes=time), "a0": _take("h0", axes=(1, 0)),
+                       "a": _take("hs", axes=time), "c": _take("cs", axes=time)})
     names: list[str] = []
     if cell == "lstm":
         for g in ("f", "i", "c", "o"):
-            arrays[f"W{g}"] = lambda c, g=g: np.concatenate([c[f"U_{g}"], c[f"W_{g}"]], axis=1)
-            arrays[f"b{g}"] = lambda c, g=g: c[f"b_{g}"][:, None]
+            arrays[f"W{g}"] = _hidden_then_input(g)
+            arrays[f"b{g}"] = _take(f"b_{g}", index=(slice(None), None))
             names += [f"W{g}", f"b{g}"]
     else:
-        arrays.update({"Wax": lambda c: c["W"], "Waa": lambda c: c["U"],
-                       "ba": lambda c: c["b"][:, None]})
+        arrays.update({"Wax": _take("W"), "Waa": _take("U"),
+                       "ba": _take("b", index=(slice(None), None))})
         names += ["Waa", "Wax", "ba"]
-    extras = {"Wy": lambda s: (2, s.hidden), "by": lambda s: (2, 1)}
-    if cell == "rnn":
-        extras = {"Wya": lambda s: (2, s.hidden), "by": lambda s: (2, 1)}
+    extras: dict[str, ExtraShape] = {"Wya" if cell == "rnn" else "Wy": _output_layer,
+                                     "by": lambda s: (2, 1)}
     params = Group((*names, *extras))
     grads = Group(tuple("d" + n for n in names))
     if step:
@@ -158,8 +182,8 @@ def dlai(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
         bwd = Signature(f"{cell}_cell_backward", (*("d" + o for o in outs), CACHE),
                         (Group((*("d" + s for s in state), *grads.keys)),))
     else:
-        outs = ("a", IGNORED, "c") if cell == "lstm" else ("a", IGNORED)
-        fwd = Signature(f"{cell}_forward", ("x", "a0", params), (*outs, CACHE))
+        returned: tuple[str, ...] = ("a", IGNORED, "c") if cell == "lstm" else ("a", IGNORED)
+        fwd = Signature(f"{cell}_forward", ("x", "a0", params), (*returned, CACHE))
         bwd = Signature(f"{cell}_backward", ("da", CACHE), (Group(("dx", "da0", *grads.keys)),))
     return Layout("dlai", cell, kind, arrays, fwd, bwd, _gate_names(cell), extras)
 
@@ -167,15 +191,10 @@ def dlai(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
 def seed(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     step = kind == "step"
     params = CELLS[cell].params
-    arrays: dict[str, Builder] = {p: (lambda c, p=p: c[p]) for p in params}
-    state = ("x", "h_prev", "c_prev") if step else ("xs", "h0", "c0")
-    state = state if cell == "lstm" else state[:2]
-    outs = (("h", "c") if step else ("hs",)) if cell == "lstm" else (("h",) if step else ("hs",))
-    for n in (*state, *outs):
-        if step or n in ("h0", "c0"):
-            arrays[n] = lambda c, n=n: c[n][0]
-        else:
-            arrays[n] = lambda c, n=n: c[n][:, 0]
+    arrays: dict[str, Builder] = {p: _take(p) for p in params}
+    state, outs = _plain_names(cell, step)
+    for n in (*state, *outs):  # one example: the batch axis of one is dropped
+        arrays[n] = _take(n, index=0 if step or n in ("h0", "c0") else (slice(None), 0))
     word = "cell"
     fwd = Signature(_name(cell, kind, word, "forward"), (*state, Group(params)), (*outs, CACHE))
     bwd = Signature(_name(cell, kind, word, "backward"), (*("d" + o for o in outs), CACHE),
@@ -186,22 +205,31 @@ def seed(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
 def column(cell: str, kind: str, order: Sequence[str] | None = None) -> Layout:
     gates = _order(cell, "column", order)
     step = kind == "step"
-    state = ("x", "h_prev", "c_prev") if step else ("xs", "h0", "c0")
-    state = state if cell == "lstm" else state[:2]
-    outs = (("h", "c") if step else ("hs",)) if cell == "lstm" else (("h",) if step else ("hs",))
+    state, outs = _plain_names(cell, step)
+    bias = _stack("b", gates, axis=0, transpose=False)
     arrays: dict[str, Builder] = {
         "W": _stack("W", gates, axis=0, transpose=False),
         "U": _stack("U", gates, axis=0, transpose=False),
-        "b": lambda c: _stack("b", gates, axis=0, transpose=False)(c)[:, None],
+        "b": lambda c: bias(c)[:, None],
     }
-    for n in (*state, *outs):
-        arrays[n] = (lambda c, n=n: c[n].T) if step or n in ("h0", "c0") else (
-            lambda c, n=n: c[n].transpose(0, 2, 1))
+    for n in (*state, *outs):  # columns: (D, B), sequences (T, D, B)
+        arrays[n] = _take(n, axes=(1, 0) if step or n in ("h0", "c0") else (0, 2, 1))
     fwd = Signature(_name(cell, kind, "step", "forward"), (*state, "W", "U", "b"),
                     (*outs, CACHE))
     bwd = Signature(_name(cell, kind, "step", "backward"), (*("d" + o for o in outs), CACHE),
                     tuple("d" + n for n in (*state, "W", "U", "b")))
     return Layout("column", cell, kind, arrays, fwd, bwd, _gate_names(cell), gate_order=gates)
+
+
+def _plain_names(cell: str, step: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Canonical names, used as they are by the seed and column layouts."""
+    state = ("x", "h_prev", "c_prev") if step else ("xs", "h0", "c0")
+    outs = ("h", "c") if step else ("hs",)
+    return (state, outs) if cell == "lstm" else (state[:2], outs[:1])
+
+
+def _output_layer(s: Sizes) -> tuple[int, ...]:
+    return (2, s.hidden)  # dlai's Wy: 2 outputs
 
 
 def _gate_names(cell: str) -> dict[str, str]:

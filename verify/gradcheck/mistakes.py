@@ -18,9 +18,13 @@ from functools import partial
 import numpy as np
 
 from verify.gradcheck import rnn
-from verify.gradcheck.cells import Arrays, Cell, bptt
+from verify.gradcheck.cells import (
+    Arrays,
+    Cell,
+    _lstm_params,
+    bptt,
+)
 from verify.models.lstm.cell import GATES, Array, cell_forward
-from verify.gradcheck.cells import _lstm_params  # noqa: PLC2701 - one conversion, one place
 
 Backward = Callable[[Cell, Mapping[str, Array], Mapping[str, Array]], Arrays]
 
@@ -108,6 +112,8 @@ NO_CARRY_C = ("the cell-state gradient from step t+1 is dropped: pass the gradie
 LAST_ONLY = ("the weight gradients come from one time step only (t=0, the last one the "
              "backward loop visits): accumulate them over all steps (dW += dW_t, not "
              "dW = dW_t)")
+RNN_DERIV_AT_OUTPUT = ("the derivative of tanh is taken at its output: {h} = tanh(a) is "
+                       "already activated, so d{h}/da = 1 - {h}**2, not 1 - np.tanh({h})**2")
 FIRST_ONLY = ("the weight gradients come from one time step only (the last one, t=T-1): "
               "accumulate them over all steps")
 
@@ -123,9 +129,7 @@ def mistakes(cell: str, kind: str) -> list[Mistake]:
                 step.append((f"derivative {how} {g}", _deriv_hint(g, how), _lstm_step_variant,
                              {"deriv": {g: how}}))
     elif cell == "rnn":
-        step.append(("derivative output", "the derivative of tanh is taken at its output: "
-                     "next_h = tanh(a) is already activated, so dnext_h/da = 1 - next_h**2, "
-                     "not 1 - np.tanh(next_h)**2", rnn.step_backward,
+        step.append(("derivative output", RNN_DERIV_AT_OUTPUT, rnn.step_backward,
                      {"deriv_at_output": True}))
     if kind == "step":
         return [Mistake(n, h, _step(f, **flags)) for n, h, f, flags in step]

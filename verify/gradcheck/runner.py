@@ -99,11 +99,10 @@ class Child:
 
     def __init__(self, setup: Setup, deadline: float) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self._log = tempfile.NamedTemporaryFile(prefix="verify-gradcheck-", suffix=".log",
-                                                delete=False)
-        self._log.close()
+        fd, self._log_path = tempfile.mkstemp(prefix="verify-gradcheck-", suffix=".log")
+        os.close(fd)
         self._conn, child_conn = ctx.Pipe()
-        self._process = ctx.Process(target=child_main, args=(child_conn, setup, self._log.name),
+        self._process = ctx.Process(target=child_main, args=(child_conn, setup, self._log_path),
                                     daemon=True)
         # The child must not re-run the parent's __main__ (a script, `python -`, a
         # notebook): it needs nothing from it, and some cannot be re-run at all.
@@ -154,7 +153,7 @@ class Child:
 
     def output(self) -> str:
         try:
-            with open(self._log.name, errors="replace") as f:
+            with open(self._log_path, errors="replace") as f:
                 return f.read()[-4000:]
         except OSError:
             return ""
@@ -170,7 +169,7 @@ class Child:
             self._process.kill()
             self._process.join(5)
         try:
-            os.unlink(self._log.name)
+            os.unlink(self._log_path)
         except OSError:
             pass
 
@@ -191,7 +190,7 @@ class InProcess:
 
     def __init__(self, setup: Setup, code: UserCode) -> None:
         self._session = _session(setup, code)
-        self.info = {"autograd": code.autograd, "forward": code.forward_name,
+        self.info: dict[str, Any] = {"autograd": code.autograd, "forward": code.forward_name,
                      "backward": code.backward_name}
 
     def call(self, method: str, *args: Any) -> Any:

@@ -97,7 +97,7 @@ def load_function(target: str, default_module: str | None = None) -> tuple[Any, 
         mod = _load_module(module)
     except (UsageProblem, SyntaxError):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the user's import raises is the finding
         raise UserRaised(_error(module, "raised", f"importing {module} raised "
                                 f"{type(exc).__name__}: {exc}",
                                 last_user_frame(exc.__traceback__))) from None
@@ -223,7 +223,7 @@ def _call(fn: Callable[..., Any], name: str, args: list[Any]) -> Any:
 def _mutations(function: str, slots: tuple[Slot, ...], before: list[Any],
                after: list[Any]) -> list[dict[str, Any]]:
     """Arguments changed in place, each with its first changed entry."""
-    found = []
+    found: list[dict[str, Any]] = []
     for slot, old, new in zip(slots, before, after):
         pairs = ([(k, old[k], new.get(k)) for k in slot.keys] if isinstance(slot, Group)
                  and isinstance(new, Mapping) else [(slot, old, new)])

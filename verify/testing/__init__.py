@@ -27,7 +27,8 @@ from hypothesis.errors import InvalidArgument
 
 from verify.gradcheck.convention import Layout
 from verify.gradcheck.instances import Instance, instances
-from verify.gradcheck.layouts import LAYOUTS, layout as make_layout
+from verify.gradcheck.layouts import LAYOUTS
+from verify.gradcheck.layouts import layout as make_layout
 
 Array = np.ndarray[Any, Any]
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from verify.gradcheck.check import Report, Request, check
+from verify.gradcheck.check import SHRINK_SECONDS, Report, Request, check
 from verify.gradcheck.command import DEFAULT_TIMEOUT, _forward_name
-from verify.gradcheck.layouts import find_by_name, layout as make_layout
+from verify.gradcheck.layouts import find_by_name
+from verify.gradcheck.layouts import layout as make_layout
 from verify.gradcheck.render import render_text
 from verify.gradcheck.usercode import UserCode, load_code
 
@@ -30,9 +31,11 @@ def _name_of(fn: Any) -> str:
 def run_gradcheck(backward: str | Callable[..., Any], *,
                   forward: str | Callable[..., Any] | None = None, cell: str | None = None,
                   layout: str = "cs231n", kind: str | None = None, examples: int = 100,
-                  timeout: float = DEFAULT_TIMEOUT) -> Report:
+                  timeout: float = DEFAULT_TIMEOUT, shrink_seconds: float = SHRINK_SECONDS
+                  ) -> Report:
     """Check ``backward`` (``"file.py:function"`` runs in a child process with ``timeout``;
-    a function object runs in this process) and return the report."""
+    a function object runs in this process) and return the report. ``shrink_seconds``
+    bounds the search for a smaller failing instance."""
     name = _name_of(backward)
     found = find_by_name(layout, name)
     cell = cell or (found[0] if found else "lstm")
@@ -43,20 +46,23 @@ def run_gradcheck(backward: str | Callable[..., Any], *,
         target = backward
         if isinstance(forward, str):
             forward_name = forward
-        return check(Request(target, lay, forward_name, examples, timeout))
+        return check(Request(target, lay, forward_name, examples, timeout,
+                             shrink_seconds=shrink_seconds))
     if forward is None or isinstance(forward, str):
         module = getattr(backward, "__module__", "")
         forward_fn = load_code(f"{module}:{name}", forward or forward_name).forward
     else:
         forward_fn = forward
     code = UserCode(forward_fn, backward, forward_name, name)
-    return check(Request(name, lay, forward_name, examples, timeout), code=code)
+    return check(Request(name, lay, forward_name, examples, timeout,
+                         shrink_seconds=shrink_seconds), code=code)
 
 
 @pytest.fixture
 def gradcheck() -> Callable[..., Report]:
     """``gradcheck(backward, *, forward=None, cell=None, layout="cs231n", kind=None,
-    examples=100, timeout=60)``: fails the test with verify's report unless correct."""
+    examples=100, timeout=60, shrink_seconds=8)``: fails the test with verify's report
+    unless correct."""
 
     def run(backward: str | Callable[..., Any], **options: Any) -> Report:
         report = run_gradcheck(backward, **options)

@@ -145,7 +145,7 @@ def dlai_rnn_cell_backward(da_next, cache):
 
 
 def dlai_rnn_forward(x, a0, parameters):
-    n_x, m, T_x = x.shape
+    _, m, T_x = x.shape
     a = np.zeros((a0.shape[0], m, T_x))
     a_next, caches = a0, []
     for t in range(T_x):
