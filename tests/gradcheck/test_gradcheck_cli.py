@@ -4,11 +4,12 @@ segfault is a finding within --timeout; usage errors exit 2, running out of time
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
-from gradcheck_helpers import check_in_process, run_cli, run_cli_json
+from gradcheck_helpers import ROOT, check_in_process, run_cli, run_cli_json
 
 from verify.cli import main
 from verify.gradcheck.render import render_json
@@ -100,3 +101,20 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_missing_function_is_a_usage_error() -> None:
     code, report = run_cli_json("examples/gradcheck/lstm_layers.py:no_such_function")
     assert code == 2 and "no_such_function" in report["error"]["message"]
+
+
+def test_readme_example_is_what_the_tool_prints(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's run: same command, same title, findings and hint (the instance
+    itself depends on how far shrinking gets in its time budget, so it is not compared)."""
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    [(command, shown)] = re.findall(r"```\n\$ verify (gradcheck [^\n]*)\n(.*?)```", readme,
+                                    flags=re.DOTALL)
+    assert main(command.split()) == 1
+    out = capsys.readouterr().out
+    keep = [line for line in shown.splitlines()
+            if line.startswith(("bug_", "  hint:")) or "the reference gradient gives" in line]
+    assert len(keep) >= 3 and out.splitlines()[0] == keep[0]
+    assert keep[-1] in out.splitlines()
+    assert any("the reference gradient gives" in line for line in out.splitlines())
