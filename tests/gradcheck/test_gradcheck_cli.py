@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from gradcheck_helpers import ROOT, check_in_process, run_cli, run_cli_json
+from gradcheck_helpers import EXAMPLES, ROOT, check_in_process, run_cli, run_cli_json
 
 from verify.cli import main
 from verify.gradcheck.render import render_json
@@ -59,14 +59,19 @@ def test_segfault_is_a_finding_with_the_user_frame() -> None:
     assert "in lstm_step_forward" in f["frame"]
 
 
-def test_raising_is_a_finding_with_the_last_user_frame(tmp_path: Path) -> None:
+def user_file(tmp_path: Path, source: str) -> Path:
+    """``source`` as mine.py beside a copy of the correct example it may import from."""
+    (tmp_path / "lstm_layers.py").write_text((EXAMPLES / "lstm_layers.py").read_text())
     user = tmp_path / "mine.py"
-    user.write_text("from lstm_layers import lstm_step_forward\n\n"
-                    "def helper(cache):\n    return cache[99]\n\n"
-                    "def lstm_step_backward(dnext_h, dnext_c, cache):\n"
-                    "    return helper(cache)\n")
-    (tmp_path / "lstm_layers.py").write_text(
-        Path("examples/gradcheck/lstm_layers.py").resolve().read_text())
+    user.write_text(source)
+    return user
+
+
+def test_raising_is_a_finding_with_the_last_user_frame(tmp_path: Path) -> None:
+    user = user_file(tmp_path, "from lstm_layers import lstm_step_forward\n\n"
+                     "def helper(cache):\n    return cache[99]\n\n"
+                     "def lstm_step_backward(dnext_h, dnext_c, cache):\n"
+                     "    return helper(cache)\n")
     code, report = run_cli_json(f"{user}:lstm_step_backward")
     assert code == 1
     [f] = report["findings"]
@@ -75,13 +80,10 @@ def test_raising_is_a_finding_with_the_last_user_frame(tmp_path: Path) -> None:
 
 
 def test_slow_but_correct_code_runs_out_of_time_as_unknown(tmp_path: Path) -> None:
-    user = tmp_path / "slow.py"
-    user.write_text("import time\nfrom lstm_layers import lstm_step_forward\n"
-                    "from lstm_layers import lstm_step_backward as _b\n\n"
-                    "def lstm_step_backward(dnext_h, dnext_c, cache):\n"
-                    "    time.sleep(0.3)\n    return _b(dnext_h, dnext_c, cache)\n")
-    (tmp_path / "lstm_layers.py").write_text(
-        Path("examples/gradcheck/lstm_layers.py").resolve().read_text())
+    user = user_file(tmp_path, "import time\nfrom lstm_layers import lstm_step_forward\n"
+                     "from lstm_layers import lstm_step_backward as _b\n\n"
+                     "def lstm_step_backward(dnext_h, dnext_c, cache):\n"
+                     "    time.sleep(0.3)\n    return _b(dnext_h, dnext_c, cache)\n")
     code, report = run_cli_json(f"{user}:lstm_step_backward", "--timeout", "4")
     assert code == 3
     assert report["status"] == "unknown" and report["findings"] == []
