@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from gradcheck_helpers import EXAMPLES, check_in_process
 
-from verify.gradcheck.check import Report
+from verify.gradcheck.check import Report, Request, check
 from verify.gradcheck.judge import Finding
+from verify.gradcheck.layouts import layout
+from verify.gradcheck.usercode import load_code
 
 
 def findings(report: Report) -> list[Finding]:
@@ -87,3 +89,12 @@ def test_inplace_mutation_of_an_input() -> None:
     assert (f.kind, f.name) == ("mutation", "dnext_c")
     assert f.function.endswith("lstm_step_backward")
     assert f.details["before"] != f.details["after"]
+
+
+def test_the_wrong_gate_order_is_right_under_its_own_gate_order() -> None:
+    """--gate-order i,f,g,o: the same code is correct in torch's order."""
+    target = f"{EXAMPLES / 'bug_wrong_gate_order.py'}:lstm_step_backward"
+    lay = layout("cs231n", "lstm", "step", ["i", "f", "g", "o"])
+    report = check(Request(target, lay, "lstm_step_forward", 30, 60.0),
+                   code=load_code(target, "lstm_step_forward"))
+    assert report.status == "correct"

@@ -24,6 +24,9 @@ CASES = [  # layout, cell, kind, backward, forward
     ("dlai", "lstm", "step", f"{IMPLS}:dlai_lstm_cell_backward", "dlai_lstm_cell_forward"),
     ("dlai", "rnn", "step", f"{IMPLS}:dlai_rnn_cell_backward", "dlai_rnn_cell_forward"),
     ("dlai", "rnn", "sequence", f"{IMPLS}:dlai_rnn_backward", "dlai_rnn_forward"),
+    ("pytorch", "lstm", "sequence", f"{IMPLS}:lstm_backward", "lstm_forward"),
+    ("column", "lstm", "sequence", f"{IMPLS}:column_lstm_backward", "column_lstm_forward"),
+    ("cs231n", "gru", "step", f"{IMPLS}:gru_step_backward", "gru_step_forward"),
 ]
 
 

@@ -168,3 +168,63 @@ def dlai_rnn_backward(da, caches):
             gradients[k] = gradients[k] + g[k]
     gradients["da0"] = da_prevt
     return gradients
+
+
+# --- sequences, as loops over the steps above -------------------------------------------
+def lstm_forward(input, h0, c0, w_ih, w_hh, b_ih, b_hh):  # pytorch: (T, B, D)
+    h, c, caches, outs = h0, c0, [], []
+    for x in input:
+        h, c, cache = lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh)
+        outs.append(h)
+        caches.append(cache)
+    return np.stack(outs), caches
+
+
+def lstm_backward(grad_output, caches):
+    dh, dc = np.zeros_like(grad_output[0]), np.zeros_like(grad_output[0])
+    grads, dxs = None, []
+    for t in reversed(range(len(caches))):
+        dx, dh, dc, *dparams = lstm_cell_backward(grad_output[t] + dh, dc, caches[t])
+        dxs.append(dx)
+        grads = dparams if grads is None else [a + b for a, b in zip(grads, dparams)]
+    return (np.stack(dxs[::-1]), dh, dc, *grads)
+
+
+def column_lstm_forward(xs, h0, c0, W, U, b):  # column: (T, D, B)
+    h, c, caches, hs = h0, c0, [], []
+    for x in xs:
+        h, c, cache = column_lstm_step_forward(x, h, c, W, U, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches
+
+
+def column_lstm_backward(dhs, caches):
+    dh, dc = np.zeros_like(dhs[0]), np.zeros_like(dhs[0])
+    grads, dxs = None, []
+    for t in reversed(range(len(caches))):
+        dx, dh, dc, *dparams = column_lstm_step_backward(dhs[t] + dh, dc, caches[t])
+        dxs.append(dx)
+        grads = dparams if grads is None else [a + b for a, b in zip(grads, dparams)]
+    return (np.stack(dxs[::-1]), dh, dc, *grads)
+
+
+# --- cs231n-style GRU step: Wx (D, 3H) in the order r, z, n, one bias -------------------
+def gru_step_forward(x, prev_h, Wx, Wh, b):
+    H = prev_h.shape[1]
+    ax, ah = x @ Wx + b, prev_h @ Wh
+    r = sigmoid(ax[:, :H] + ah[:, :H])
+    z = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
+    n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
+    next_h = (1 - z) * n + z * prev_h
+    return next_h, (x, prev_h, Wx, Wh, r, z, n, ah[:, 2 * H:])
+
+
+def gru_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, r, z, n, hn = cache
+    dn = dnext_h * (1 - z) * (1 - n ** 2)
+    dz = dnext_h * (prev_h - n) * z * (1 - z)
+    dr = dn * hn * r * (1 - r)
+    dax = np.hstack([dr, dz, dn])
+    dah = np.hstack([dr, dz, dn * r])
+    return (dax @ Wx.T, dah @ Wh.T + dnext_h * z, x.T @ dax, prev_h.T @ dah, dax.sum(axis=0))
