@@ -98,3 +98,20 @@ def test_the_wrong_gate_order_is_right_under_its_own_gate_order() -> None:
     report = check(Request(target, lay, "lstm_step_forward", 30, 60.0),
                    code=load_code(target, "lstm_step_forward"))
     assert report.status == "correct"
+
+
+@pytest.mark.parametrize("body, kind, words", [
+    ("return (*_b(dnext_h, dnext_c, cache)[:5],)", "returned", "returned 5 values; expected 6"),
+    ("g = list(_b(dnext_h, dnext_c, cache)); g[3] = g[3] * np.nan; return g", "nan",
+     "dWx[0, 0] is nan"),
+    ("g = list(_b(dnext_h, dnext_c, cache)); g[5] = None; return g", "returned",
+     "returned None for db"),
+])
+def test_malformed_results_are_findings(tmp_path, body: str, kind: str, words: str) -> None:
+    (tmp_path / "mine.py").write_text(
+        "import numpy as np\nimport sys\n"
+        f"sys.path.insert(0, {str(EXAMPLES)!r})\n"
+        "from lstm_layers import lstm_step_forward, lstm_step_backward as _b\n\n"
+        f"def lstm_step_backward(dnext_h, dnext_c, cache):\n    {body}\n")
+    [f] = findings(check_in_process(f"{tmp_path / 'mine.py'}:lstm_step_backward"))
+    assert f.kind == kind and words in f.message

@@ -18,7 +18,7 @@ from typing import Any
 
 from verify.errors import ExitCode, SpecError
 from verify.gradcheck.cells import CELLS
-from verify.gradcheck.check import Report, Request, UsageError, check
+from verify.gradcheck.check import Request, UsageError, check
 from verify.gradcheck.convention import Layout
 from verify.gradcheck.layouts import LAYOUTS, find_by_name, layout
 
@@ -88,7 +88,7 @@ def resolve(args: argparse.Namespace) -> Request:
         if order is not None and sorted(lay.gate_order) != sorted(lay.reference.gates):
             raise UsageError(f"--gate-order {args.gate_order!r} must name each of the "
                              f"{cell} gates once: {', '.join(lay.gate_names.values())}")
-    forward = args.forward or _forward_name(lay, name)
+    forward = args.forward or forward_name(lay, name)
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
     if args.timeout <= 0:
@@ -96,7 +96,7 @@ def resolve(args: argparse.Namespace) -> Request:
     return Request(args.target, lay, forward, args.examples, args.timeout)
 
 
-def _forward_name(lay: Layout, backward: str) -> str:
+def forward_name(lay: Layout, backward: str) -> str:
     if backward == lay.backward.name:
         return lay.forward.name
     if "backward" in backward:
@@ -135,4 +135,4 @@ def _fail(args: argparse.Namespace, code: ExitCode, status: str, message: str) -
     return int(code)
 
 
-__all__ = ["Report", "add_parser", "resolve", "run"]
+__all__ = ["add_parser", "forward_name", "resolve", "run"]
