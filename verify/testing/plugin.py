@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from verify.gradcheck.check import SHRINK_SECONDS, Report, Request, check
-from verify.gradcheck.command import DEFAULT_TIMEOUT, forward_name
+from verify.gradcheck.command import DEFAULT_TIMEOUT, forward_name as conventional_forward
 from verify.gradcheck.layouts import find_by_name
 from verify.gradcheck.layouts import layout as make_layout
 from verify.gradcheck.render import render_text
@@ -41,7 +41,7 @@ def run_gradcheck(backward: str | Callable[..., Any], *,
     cell = cell or (found[0] if found else "lstm")
     kind = kind or (found[1] if found and found[0] == cell else "step")
     lay = make_layout(layout, cell, kind)
-    forward_name = _name_of(forward) if forward is not None else forward_name(lay, name)
+    forward_name = _name_of(forward) if forward is not None else conventional_forward(lay, name)
     if isinstance(backward, str):
         target = backward
         if isinstance(forward, str):
