@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from verify.gradcheck.check import SHRINK_SECONDS, Report, Request, check
-from verify.gradcheck.command import DEFAULT_TIMEOUT, forward_name as conventional_forward
+from verify.gradcheck.command import DEFAULT_TIMEOUT
+from verify.gradcheck.command import forward_name as conventional_forward
 from verify.gradcheck.layouts import find_by_name
 from verify.gradcheck.layouts import layout as make_layout
 from verify.gradcheck.render import render_text
