@@ -17,6 +17,7 @@ from pathlib import Path
 from verify import __version__
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
+from verify.gradcheck import command as gradcheck
 from verify.outcome import Options, Outcome, error_outcome
 from verify.input.yamldoc import Node, load_file
 
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="picture format for --plot (default: svg)")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
+    gradcheck.add_parser(sub)
     return p
 
 
@@ -113,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    if args.command == "gradcheck":
+        return gradcheck.run(args)
     if args.timeout is not None and args.timeout <= 0:
         print("verify: --timeout must be a positive number of seconds", file=sys.stderr)
         return ExitCode.SPEC_ERROR
