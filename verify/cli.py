@@ -18,6 +18,7 @@ from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
 from verify.outcome import Options, Outcome, error_outcome
 from verify.input.yamldoc import load_file
+from verify.grading import command as grade_command
 
 SOLVERS = ("z3", "lp", "exact")
 
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="text (default) or json: one JSON object per spec (JSON Lines)")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
+    grade_command.add_parser(sub)
     return p
 
 
@@ -97,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    if args.command == "grade":
+        return grade_command.run(args)
     if args.timeout is not None and args.timeout <= 0:
         print("verify: --timeout must be a positive number of seconds", file=sys.stderr)
         return ExitCode.SPEC_ERROR
