@@ -102,8 +102,10 @@ def prairielearn(assignment: Assignment, records: list[Record], level: str,
     tests = [{"name": r.qid, "points": number(r.grade.points),
               "max_points": number(r.question.config.points),
               "message": r.grade.reason, "output": r.feedback(level)} for r in records]
-    errors = submission.format_errors if (submission.problems or not submission.readable) \
-        else []
+    errors = list(submission.notes) + [
+        f"{r.qid}: {line}" for r in records
+        if any(c.verdict == "unreadable" for c in r.grade.components)
+        for line in r.grade.feedback.get("always", ())]
     out: dict[str, Any]
     if errors:
         out = {"gradable": False, "format_errors": errors,

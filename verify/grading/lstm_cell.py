@@ -156,12 +156,12 @@ class LstmQuestion(Question):
     def grade(self, answer: FormulaAnswer, results: dict[str, dict[str, Any]]) -> QuestionGrade:
         keys = dict(answer.keys)
         bad = dict(answer.unreadable)
-        components, category, locate, full = [], [], [], []
+        components, always, category, locate, full = [], [], [], [], []
         for target in self.targets:
             cap = self.config.credit_of(target)
             if target in bad:
                 components.append(Component(target, cap, "unreadable", "unreadable"))
-                category.append(f"{target}: your formula could not be read: {bad[target]}")
+                always.append(f"{target}: your formula could not be read: {bad[target]}")
                 continue
             if target not in keys:
                 components.append(Component(target, cap, "unanswered", "unanswered"))
@@ -189,7 +189,7 @@ class LstmQuestion(Question):
                         f"{json.dumps(cex['expected'])}, got {json.dumps(cex['got'])}")
         reason = next((c.reason for c in components if c.reason != "correct"), "correct")
         return QuestionGrade(tuple(components), reason, {
-            "category": tuple(category), "locate": tuple(locate), "full": tuple(full)})
+            "always": tuple(always), "category": tuple(category), "locate": tuple(locate), "full": tuple(full)})
 
 
 def _where(r: dict[str, Any], shape: bool) -> str:

@@ -31,10 +31,6 @@ class Submission:
     notes: tuple[str, ...] = ()  # about the whole submission (unknown questions, ...)
     readable: bool = True         # False: the file itself could not be read
 
-    @property
-    def format_errors(self) -> list[str]:
-        return [*(n for n in self.notes), *(f"{q}: {m}" for q, m in self.problems.items())]
-
 
 class UsageError(Exception):
     """The command line names no submissions, or two with one student name (exit 2)."""
