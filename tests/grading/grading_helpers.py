@@ -88,13 +88,15 @@ def new_mark() -> str:
 
 
 def processes_with(mark: str) -> list[int]:
-    """Live processes whose environment carries ``mark`` (workers inherit it)."""
+    """Live grading processes whose environment carries ``mark`` (workers inherit it;
+    Dask's and multiprocessing's own helper processes, which also do, are not counted)."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
-            if mark.encode() in (proc / "environ").read_bytes():
+            if (mark.encode() in (proc / "environ").read_bytes()
+                    and b"verify" in (proc / "cmdline").read_bytes()):
                 found.append(int(proc.name))
         except OSError:
             continue
