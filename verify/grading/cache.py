@@ -55,7 +55,7 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(result, out, sort_keys=True)
+                json.dump(result, out)  # key order kept: it shows in the records
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copyreg
 import io
+import json
 import pickle
 from collections import defaultdict
 from collections.abc import Callable
@@ -116,6 +117,8 @@ def grade(assignment: Assignment, submissions: list[Submission], cache: Cache,
     def on_result(index: int, result: dict[str, Any]) -> None:
         nonlocal done
         task = by_index[index]
+        # through JSON, as a cached result would come back: fresh and cached are the same
+        result = json.loads(json.dumps(result))
         results[(task.qid, task.part.key)] = result
         cache.put(keys[index], result)
         done += 1
