@@ -102,6 +102,7 @@ class LstmQuestion(Question):
     judge_formula: FormulaJudge
     fingerprint: str = ""
     targets: tuple[str, ...] = field(default=())
+    _memo: dict[Any, tuple[bool, str]] = field(default_factory=dict, repr=False)
 
     # -- answers --------------------------------------------------------------------------
     def read(self, node: Node) -> FormulaAnswer:
@@ -109,27 +110,42 @@ class LstmQuestion(Question):
         if fields is None:
             raise node.error(f"expected the formulas as 'target: formula' lines for "
                              f"{', '.join(self.targets)}")
-        student_defines: list[tuple[str, str]] = []
+        student_defines: tuple[tuple[str, str], ...] = ()
         if "define" in fields and not fields["define"].is_null:
-            student_defines = [(k, v.text()) for k, v in fields["define"].items()]
+            student_defines = tuple((k, v.text()) for k, v in fields["define"].items())
         defines = (*self.defines, *student_defines)
         # a define the student got wrong makes nothing readable: check them on their own
-        _load(node.path, defines, (), node)
+        ok, problem = self._checked(node, defines, None, "")
+        if not ok:
+            raise node.error(problem)
         claims, unreadable, keys = [], [], []
         for target in self.targets:
             if target not in fields:
                 continue
             text = fields[target].text() if fields[target].is_scalar else ""
-            try:
-                spec = _load(node.path, defines, ((target, text),), fields[target])
-            except SpecError as err:
-                unreadable.append((target, f"line {err.line}: {err.message}"
-                                   if err.line else err.message))
+            ok, found = self._checked(fields[target], defines, target, text)
+            if not ok:
+                unreadable.append((target, f"line {fields[target].line}: {found}"))
                 continue
             claims.append((target, text))
-            keys.append((target, _normalised(spec, spec.claims[0])))
-        return FormulaAnswer(tuple(student_defines), tuple(claims), tuple(unreadable),
-                             tuple(keys))
+            keys.append((target, found))
+        return FormulaAnswer(student_defines, tuple(claims), tuple(unreadable), tuple(keys))
+
+    def _checked(self, at: Node, defines: tuple[tuple[str, str], ...], target: str | None,
+                 text: str) -> tuple[bool, str]:
+        """(True, the normalised key) for a readable claim (or defines alone), (False, the
+        checker's message) for an unreadable one. Memoised by content: a
+        class writes the same few formulas hundreds of times, and the checker's loader
+        evaluates each one at the largest sizes."""
+        memo_key = (defines, target, text)
+        if memo_key not in self._memo:
+            try:
+                spec = _load(at.path, defines, () if target is None else ((target, text),), at)
+                self._memo[memo_key] = (True, "" if target is None
+                                        else _normalised(spec, spec.claims[0]))
+            except SpecError as err:
+                self._memo[memo_key] = (False, err.message)
+        return self._memo[memo_key]
 
     def parts(self, answer: FormulaAnswer) -> list[Part]:
         keys = dict(answer.keys)
