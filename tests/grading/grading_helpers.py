@@ -45,7 +45,7 @@ EXPECTED: dict[str, dict[str, tuple[float, str]]] = {
     "mallory": {"q1a": (4, "correct"), "q1b": (2, "argument-not-required"),
                 "q1c": (2, "correct"), "q2": (10, "correct")},
     "oscar": {"q1a": (4, "correct"), "q1b": (6, "correct"), "q1c": (2, "correct"),
-              "q2": (0, "timeout")},
+              "q2": (5, "timeout")},  # dx is judged; only the runaway dh_prev is stopped
 }
 TOTALS = {s: sum(p for p, _ in qs.values()) for s, qs in EXPECTED.items()}
 

@@ -72,8 +72,10 @@ def test_identical_answers_are_flagged_as_information_only(jsonl_run) -> None:
 def test_runaway_answer_is_killed_and_leaves_no_orphans(jsonl_run) -> None:
     _, records, mark = jsonl_run
     oscar = next(r for r in records if r.get("student") == "oscar" and r["question"] == "q2")
-    assert oscar["verdict"] == "timeout"
-    assert "longer than the time limit (5.0 s)" in oscar["feedback"]
+    assert [(c["name"], c["verdict"]) for c in oscar["components"]] == [
+        ("dx", "correct"), ("dh_prev", "timeout")]
+    assert "dh_prev: judging this answer took longer than the time limit (5.0 s)" in \
+        oscar["feedback"]
     assert processes_with(mark) == []
 
 

@@ -112,6 +112,21 @@ def run(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace, assignment: Any, found: list[tuple[str, Path]]) -> int:
     level = args.feedback or assignment.feedback
     timeout = args.timeout or assignment.timeout or DEFAULT_TIMEOUT
+    blob = plan.pickle_questions(assignment.questions)
+    pool = None
+    if args.executor == "local":  # workers start while the submissions are read
+        pool = executors.LocalPool(blob, args.jobs, timeout)
+        pool.start()
+    try:
+        return _grade_with(args, assignment, found, level, blob, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _grade_with(args: argparse.Namespace, assignment: Any, found: list[tuple[str, Path]],
+                level: str, blob: bytes, pool: executors.LocalPool | None) -> int:
+    timeout = args.timeout or assignment.timeout or DEFAULT_TIMEOUT
     subs = [submissions.read(assignment, student, path) for student, path in found]
     directory = None if args.no_cache else (Path(args.cache) if args.cache
                                             else cache_mod.default_dir())
@@ -122,10 +137,11 @@ def _grade(args: argparse.Namespace, assignment: Any, found: list[tuple[str, Pat
             executors.run_dask(blob, tasks, args.jobs, timeout, on_result,
                                scheduler=args.scheduler)
         else:
-            executors.run_local(blob, tasks, args.jobs, timeout, on_result)
+            assert pool is not None
+            pool.run(tasks, on_result)
 
     progress = Progress(sys.stderr.isatty() and not args.quiet)
-    outcome = plan.grade(assignment, subs, cache, execute, progress)
+    outcome = plan.grade(assignment, subs, cache, execute, progress, blob)
     identical = plan.groups(assignment, subs)
     text = formats.write(args.format, assignment, outcome.records, level, identical, subs)
     sys.stdout.write(text)
@@ -134,6 +150,6 @@ def _grade(args: argparse.Namespace, assignment: Any, found: list[tuple[str, Pat
         sys.stderr.write(f"verify grade: {len(subs)} submissions, {outcome.distinct} distinct "
                          f"answer parts ({outcome.cached} from the cache, {outcome.judged} "
                          f"judged) in {time.monotonic() - progress.start:.1f} s\n")
-    if any(r.verdict == "error" for r in outcome.records):
+    if any(c.verdict == "error" for r in outcome.records for c in r.grade.components):
         return int(ExitCode.INTERNAL_ERROR)
     return int(ExitCode.OK)

@@ -87,11 +87,28 @@ class LocalPool:
         self.blob = blob
         self.jobs = max(1, jobs)
         self.timeout = timeout
+        self.started: list[_Worker] = []
+
+    def start(self) -> None:
+        """Start the workers now (they import and unpickle while the caller reads the
+        submissions); :meth:`run` uses them, and stops any it does not need."""
+        self.started = [_Worker(self.blob) for _ in range(self.jobs)]
+
+    def close(self) -> None:
+        """Stop workers started but never used (e.g. every answer came from the cache)."""
+        for w in self.started:
+            w.kill()
+        self.started = []
 
     def run(self, tasks: list[Task], on_result: OnResult) -> None:
         pending = list(reversed(tasks))
-        workers: list[_Worker] = []
+        workers: list[_Worker] = self.started[:max(1, len(tasks))]
+        for spare in self.started[len(workers):]:
+            spare.kill()
+        self.started = []
         selector = selectors.DefaultSelector()
+        for w in workers:
+            selector.register(w.inbox, selectors.EVENT_READ, w)
         try:
             while pending or any(w.task for w in workers):
                 while len(workers) < min(self.jobs, len(pending) + sum(

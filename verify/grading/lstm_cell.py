@@ -104,6 +104,8 @@ class LstmQuestion(Question):
     targets: tuple[str, ...] = field(default=())
     _memo: dict[Any, tuple[bool, str]] = field(default_factory=dict, repr=False)
 
+    grades_failures = True  # one runaway target does not cost the other targets
+
     # -- answers --------------------------------------------------------------------------
     def read(self, node: Node) -> FormulaAnswer:
         fields = node.mapping(allowed={*self.targets, "define"}) if node.is_mapping else None
@@ -186,6 +188,11 @@ class LstmQuestion(Question):
             r = results[keys[target]]
             if r["verdict"] == "correct":
                 components.append(Component(target, cap, "correct", "correct", cap))
+                continue
+            if r["verdict"] in ("timeout", "error"):
+                components.append(Component(target, cap, r["verdict"], "timeout"
+                                            if r["verdict"] == "timeout" else "internal-error"))
+                always.append(f"{target}: {r['message']}")
                 continue
             if r["verdict"] == "unknown":
                 components.append(Component(target, cap, "unknown", "undecided"))

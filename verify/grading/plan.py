@@ -90,7 +90,10 @@ class Outcome:
 
 
 def grade(assignment: Assignment, submissions: list[Submission], cache: Cache,
-          execute: Executor, progress: Callable[[int, int], None] | None = None) -> Outcome:
+          execute: Executor, progress: Callable[[int, int], None] | None = None,
+          blob: bytes | None = None) -> Outcome:
+    """Grade every submission; ``blob`` is :func:`pickle_questions` if the caller made it
+    already (to start workers early)."""
     distinct: dict[tuple[str, str], Task] = {}
     for sub in submissions:
         for qid, answer in sorted(sub.answers.items()):
@@ -126,7 +129,8 @@ def grade(assignment: Assignment, submissions: list[Submission], cache: Cache,
             progress(done, len(todo))
 
     if todo:
-        execute(pickle_questions(assignment.questions), todo, on_result)
+        execute(blob if blob is not None else pickle_questions(assignment.questions), todo,
+                on_result)
     records = [score(assignment, sub, q, results) for sub in submissions
                for q in assignment.questions]
     return Outcome(records, len(todo), len(distinct) - len(todo), len(distinct))
@@ -146,17 +150,11 @@ def score(assignment: Assignment, sub: Submission, question: Question,
     parts = question.parts(answer)
     mine = {p.key: results[(qid, p.key)] for p in parts}
     failed = [r for r in mine.values() if r["status"] != "judged"]
-    if failed:
-        r = failed[0]
-        if r["status"] == "timeout":
-            return _flat(sub, question, "timeout", "timeout",
-                         f"judging this answer took longer than the time limit "
-                         f"({r['timeout']} s); it was stopped (ask your instructor)",
-                         question.echo(answer))
-        return _flat(sub, question, "error", "internal-error",
-                     f"the grader failed on this answer, not your fault ({r['message']}); "
-                     "ask your instructor", question.echo(answer))
-    judged = {k: r["result"] for k, r in mine.items()}
+    if failed and not question.grades_failures:
+        return _failed(sub, question, failed[0], question.echo(answer))
+    judged = {k: r["result"] if r["status"] == "judged" else
+              {"verdict": r["status"], "message": _failure_message(r)}
+              for k, r in mine.items()}
     g = question.grade(answer, judged)
     cap = question.config.points
     verdict = ("correct" if g.points == cap and all(c.verdict == "correct"
@@ -166,9 +164,23 @@ def score(assignment: Assignment, sub: Submission, question: Question,
                   {k: judged[k] for k in sorted(judged)} if g.reason != "correct" else {})
 
 
+def _failure_message(r: dict[str, Any]) -> str:
+    if r["status"] == "timeout":
+        return (f"judging this answer took longer than the time limit ({r['timeout']} s); "
+                "it was stopped (ask your instructor)")
+    return (f"the grader failed on this answer, not your fault ({r['message']}); ask your "
+            "instructor")
+
+
+def _failed(sub: Submission, question: Question, r: dict[str, Any], answer: Any) -> Record:
+    if r["status"] == "timeout":
+        return _flat(sub, question, "timeout", "timeout", _failure_message(r), answer)
+    return _flat(sub, question, "error", "internal-error", _failure_message(r), answer)
+
+
 def _zero_verdict(g: QuestionGrade) -> str:
     verdicts = {c.verdict for c in g.components}
-    for v in ("incorrect", "unknown", "unreadable", "unanswered"):
+    for v in ("error", "timeout", "incorrect", "unknown", "unreadable", "unanswered"):
         if v in verdicts:
             return v
     return "incorrect"

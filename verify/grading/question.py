@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 from typing import Any
 
@@ -68,7 +69,7 @@ class QuestionGrade:
     reason: str
     feedback: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
+    @cached_property  # summed once: Fraction additions add up over a class
     def points(self) -> Fraction:
         return sum((c.points for c in self.components), Fraction(0))
 
@@ -98,6 +99,10 @@ class Question(ABC):
 
     config: QuestionConfig
     fingerprint: str  # content hash of what the judging depends on (spec, config, version)
+    grades_failures = False
+    """True when :meth:`grade` takes a part that timed out or crashed (its result is then
+    ``{"verdict": "timeout" | "error", "message": ...}``) and scores the other parts;
+    otherwise such an answer is graded ``timeout`` / ``internal-error`` as a whole."""
 
     @abstractmethod
     def read(self, node: Node) -> Any:
