@@ -76,7 +76,10 @@ def _pick(rng: random.Random, right: list, wrong: list, p_right: float = 0.6):
     return rng.choice(right) if rng.random() < p_right else rng.choice(wrong)
 
 
-def make_class(folder: Path, students: int, seed: int = 280) -> list[dict]:
+def make_class(folder: Path, students: int, seed: int = 280,
+               unique: bool = False) -> list[dict]:
+    """``unique``: every student's formulas differ (a harmless ``+ 0*k`` term), so nothing
+    is shared and judging, not the parent, dominates: the case for more --jobs."""
     rng = random.Random(seed)
     (folder / "assignment.yaml").write_text(ASSIGNMENT)
     answers = []
@@ -86,6 +89,9 @@ def make_class(folder: Path, students: int, seed: int = 280) -> list[dict]:
               {"realizable": "false", "because": _pick(rng, RIGHT_BECAUSE, WRONG_BECAUSE)})
         a = {"w": w, "q2": q2, "dx": _pick(rng, RIGHT_DX, WRONG_DX),
              "dh": _pick(rng, RIGHT_DH, WRONG_DH)}
+        if unique:
+            a["dx"] += f" + 0*{k + 1}*x"
+            a["dh"] += f" + 0*{k + 1}*h_prev"
         answers.append(a)
         student = folder / "class" / f"s{k:04d}"
         student.mkdir(parents=True)
@@ -133,6 +139,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--baseline-sample", type=int, default=20)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--unique", type=int, default=0, metavar="N",
+                    help="also time jobs 1 vs 2 on N students whose formulas are all "
+                         "different (judging-bound)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="grade-bench-"))
     try:
@@ -173,6 +182,20 @@ def main() -> None:
             print(f"  Dask LocalCluster overhead: {extra:.1f} s in all, "
                   f"{1000 * extra / answers_n:.1f} ms per answer")
         print(f"  target (< 30 s with --jobs 2): {'met' if med['jobs 2'] < 30 else 'NOT met'}")
+        if args.unique:
+            uniq = tmp / "unique"
+            uniq.mkdir()
+            make_class(uniq, args.unique, unique=True)
+            cmd = [sys.executable, "-m", "verify", "grade", str(uniq / "assignment.yaml"),
+                   str(uniq / "class"), "--no-cache", "--quiet", "--format", "csv"]
+            u1, u2 = [], []
+            for _ in range(args.repeat):
+                u2.append(timed(cmd + ["--jobs", "2"]))
+                u1.append(timed(cmd + ["--jobs", "1"]))
+            m1, m2 = statistics.median(u1), statistics.median(u2)
+            print(f"  {args.unique} students with all-different formulas "
+                  f"({2 * args.unique} formula parts): jobs 1 {m1:.1f} s, jobs 2 {m2:.1f} s, "
+                  f"scaling {m1 / m2:.2f}x")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -25,18 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import yaml
-from hypothesis import given, seed
 
 from verify.errors import SpecError
 from verify.grading.assignment import check_components
 from verify.grading.question import Component, Part, Question, QuestionConfig, QuestionGrade
 from verify.input.yamldoc import Node
-from verify.models.lstm.formula import (  # the checker's own settings: same draws as survey
-    _hypothesis_storage_elsewhere,
-    _settings,
-    check_target,
-    judge as judge_on,
-)
+from verify.models.lstm import formula
 from verify.models.lstm.formula_spec import Entry, FormulaSpec, load_spec
 from verify.models.lstm.instance import TARGETS, Instance, instances
 from verify.outcome import Options
@@ -47,16 +41,17 @@ SPEC_KEYS = {"model", "name", "description", "define"}
 def draw_instances(options: Options) -> tuple[Instance, ...]:
     """The instances :func:`~verify.models.lstm.formula.survey` would draw, in order, with
     their forward and reference passes computed (once, here)."""
+    from hypothesis import given, seed
     drawn: list[Instance] = []
 
     @seed(options.seed)
-    @_settings(options)
+    @formula._settings(options)  # type: ignore[attr-defined]
     @given(instances())
     def record(inst: Instance) -> None:
         inst.reference  # noqa: B018 - compute the cached forward/backward pass now
         drawn.append(inst)
 
-    with _hypothesis_storage_elsewhere():
+    with formula._hypothesis_storage_elsewhere():  # type: ignore[attr-defined]
         record()
     return tuple(drawn)
 
@@ -81,9 +76,39 @@ class InstanceSetJudge:
     def __call__(self, spec: FormulaSpec, entry: Entry,
                  deadline: float | None) -> dict[str, Any]:
         failing = next((inst for inst in self.drawn
-                        if judge_on(spec, entry, inst) is not None), None)
-        with _hypothesis_storage_elsewhere():
-            return check_target(spec, entry, self.options, failing, deadline)
+                        if formula.judge(spec, entry, inst) is not None), None)
+        with formula._hypothesis_storage_elsewhere():  # type: ignore[attr-defined]
+            return formula.check_target(spec, entry, self.options, failing, deadline)
+
+
+@dataclass
+class BatchJudge:
+    """The batched checker of issue 9 (``verify.models.lstm.batch``), when it is there:
+    one prepared instance set per question, every formula judged on it at once, as
+    ``verify check`` then does."""
+
+    prepared: Any
+
+    def __call__(self, spec: FormulaSpec, entry: Entry,
+                 deadline: float | None) -> dict[str, Any]:
+        from verify.models.lstm.batch import hypothesis_storage_elsewhere  # type: ignore
+        with hypothesis_storage_elsewhere():
+            result: dict[str, Any] = formula.judge_entry(  # type: ignore[attr-defined]
+                self.prepared, spec, entry, deadline)
+            return result
+
+
+def default_judge(spec: FormulaSpec, options: Options) -> FormulaJudge:
+    """The fastest judge this checkout has: the batched one when the LSTM package offers
+    it (``prepare`` + ``judge_entry``), else the instance set drawn here. Either way the
+    instances are drawn once per question and the verdicts are ``verify check``'s."""
+    try:
+        from verify.models.lstm.batch import prepare as prepare_batch  # type: ignore
+    except ImportError:
+        return InstanceSetJudge(draw_instances(options), options)
+    from verify.models.lstm.batch import hypothesis_storage_elsewhere  # type: ignore
+    with hypothesis_storage_elsewhere():
+        return BatchJudge(prepare_batch(spec.layout, options))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -266,22 +291,25 @@ def prepare(config: QuestionConfig, spec_root: Node, qnode: Node) -> LstmQuestio
     defines: tuple[tuple[str, str], ...] = ()
     if "define" in fields and not fields["define"].is_null:
         defines = tuple((k, v.text()) for k, v in fields["define"].items())
-        load_spec(_define_root(spec_root, fields["define"]))  # validated where written
+    # the defines are validated where they were written
+    base = load_spec(_define_root(spec_root, fields.get("define")))
     options = Options()
-    judge = InstanceSetJudge(draw_instances(options), options)
+    judge = default_judge(base, options)
     fingerprint = json.dumps([defines, options.examples, options.seed])
     return LstmQuestion(config, spec_root.path, defines, judge, fingerprint,
                         tuple(name for name, _ in config.credit))
 
 
-def _define_root(spec_root: Node, define: Node) -> Node:
+def _define_root(spec_root: Node, define: Node | None) -> Node:
     mark = spec_root.raw.start_mark
+    empty = yaml.MappingNode("tag:yaml.org,2002:map", [], mark, mark)
     raw = yaml.MappingNode("tag:yaml.org,2002:map", [
         (_scalar("model", mark), _scalar("lstm-cell", mark)),
-        (_scalar("define", mark), define.raw),
+        (_scalar("define", mark), define.raw if define is not None else empty),
         (_scalar("claim", mark), yaml.MappingNode("tag:yaml.org,2002:map", [
             (_scalar("dx", mark), _scalar("0", mark))], mark, mark))], mark, mark)
     return Node(raw, spec_root.path, "")
 
 
-__all__ = ["FormulaJudge", "InstanceSetJudge", "LstmQuestion", "draw_instances", "prepare"]
+__all__ = ["BatchJudge", "FormulaJudge", "InstanceSetJudge", "LstmQuestion", "default_judge",
+           "draw_instances", "prepare"]
