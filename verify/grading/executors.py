@@ -190,7 +190,7 @@ def run_dask(blob: bytes, tasks: list[Task], jobs: int, timeout: float | None,
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster if cluster is not None else scheduler)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
