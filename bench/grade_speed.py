@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 SEED = ROOT / "specs" / "seed"
 CELL = ROOT / "examples" / "grading" / "specs" / "cell.yaml"
 
@@ -122,6 +123,30 @@ def make_baseline(folder: Path, answers: list[dict]) -> None:
             cell + f"claim:\n  dx: {a['dx']}\n  dh_prev: {a['dh']}\n")
 
 
+def pool_check(parts: int = 6, seconds: float = 1.0) -> dict[int, float]:
+    """How much parallelism this machine gives right now: ``parts`` judges that each burn
+    ``seconds`` of CPU, through the grading pool with --jobs 1 and 2 (no verify work, so
+    only the machine and the pool show)."""
+    import pickle
+    from fractions import Fraction
+
+    from grade_busy import BusyQuestion
+
+    from verify.grading import executors
+    from verify.grading.question import Part, QuestionConfig
+    config = QuestionConfig("q", Fraction(1), "verdict", (("verdict", Fraction(1)),))
+    blob = pickle.dumps({"q": BusyQuestion(config, seconds)})
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent),
+                                                os.environ.get("PYTHONPATH", "")])
+    out = {}
+    for jobs in (1, 2):
+        tasks = [executors.Task(i, "q", Part(str(i), i)) for i in range(parts)]
+        start = time.perf_counter()
+        executors.run_local(blob, tasks, jobs, None, lambda i, r: None)
+        out[jobs] = time.perf_counter() - start
+    return out
+
+
 def timed(cmd: list[str]) -> float:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.perf_counter()
@@ -182,6 +207,10 @@ def main() -> None:
             print(f"  Dask LocalCluster overhead: {extra:.1f} s in all, "
                   f"{1000 * extra / answers_n:.1f} ms per answer")
         print(f"  target (< 30 s with --jobs 2): {'met' if med['jobs 2'] < 30 else 'NOT met'}")
+        busy = pool_check()
+        print(f"  the machine now: 6 parts of 1 s CPU each through the pool: jobs 1 "
+              f"{busy[1]:.1f} s, jobs 2 {busy[2]:.1f} s ({busy[1] / busy[2]:.2f}x; 2.0x on "
+              f"two free cores)")
         if args.unique:
             uniq = tmp / "unique"
             uniq.mkdir()
