@@ -18,8 +18,9 @@ from verify import __version__
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
 from verify.gradcheck import command as gradcheck
-from verify.outcome import Options, Outcome, error_outcome
+from verify.grading import command as grade_command
 from verify.input.yamldoc import Node, load_file
+from verify.outcome import Options, Outcome, error_outcome
 
 SOLVERS = ("z3", "lp", "exact")
 
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
     gradcheck.add_parser(sub)
+    grade_command.add_parser(sub)
     return p
 
 
@@ -117,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command == "gradcheck":
         return gradcheck.run(args)
+    if args.command == "grade":
+        return grade_command.run(args)
     if args.timeout is not None and args.timeout <= 0:
         print("verify: --timeout must be a positive number of seconds", file=sys.stderr)
         return ExitCode.SPEC_ERROR
