@@ -27,6 +27,8 @@ CASES = [  # layout, cell, kind, backward, forward
     ("pytorch", "lstm", "sequence", f"{IMPLS}:lstm_backward", "lstm_forward"),
     ("column", "lstm", "sequence", f"{IMPLS}:column_lstm_backward", "column_lstm_forward"),
     ("cs231n", "gru", "step", f"{IMPLS}:gru_step_backward", "gru_step_forward"),
+    ("dlai", "lstm", "sequence", f"{IMPLS}:dlai_lstm_backward", "dlai_lstm_forward"),
+    ("seed", "lstm", "sequence", f"{IMPLS}:seed_lstm_backward", "seed_lstm_forward"),
 ]
 
 

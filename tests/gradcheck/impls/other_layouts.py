@@ -228,3 +228,50 @@ def gru_step_backward(dnext_h, cache):
     dax = np.hstack([dr, dz, dn])
     dah = np.hstack([dr, dz, dn * r])
     return (dax @ Wx.T, dah @ Wh.T + dnext_h * z, x.T @ dax, prev_h.T @ dah, dax.sum(axis=0))
+
+
+def dlai_lstm_forward(x, a0, parameters):  # dlai: x (n_x, m, T_x), c0 = 0
+    n_a, m = a0.shape
+    T_x = x.shape[2]
+    a, c = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x))
+    a_next, c_next, caches = a0, np.zeros((n_a, m)), []
+    for t in range(T_x):
+        a_next, c_next, _, cache = dlai_lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a[:, :, t], c[:, :, t] = a_next, c_next
+        caches.append(cache)
+    return a, None, c, (caches, x)
+
+
+def dlai_lstm_backward(da, caches):
+    caches, x = caches
+    n_a, m, T_x = da.shape
+    grads = {"dx": np.zeros(x.shape)}
+    da_prevt, dc_prevt = np.zeros((n_a, m)), np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        g = dlai_lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])
+        grads["dx"][:, :, t] = g["dxt"]
+        da_prevt, dc_prevt = g["da_prev"], g["dc_prev"]
+        for k in ("dWf", "dWi", "dWc", "dWo", "dbf", "dbi", "dbc", "dbo"):
+            grads[k] = grads.get(k, 0) + g[k]
+    grads["da0"] = da_prevt
+    return grads
+
+
+def seed_lstm_forward(xs, h0, c0, params):  # seed: one example, xs (T, D)
+    h, c, caches, hs = h0, c0, [], []
+    for x in xs:
+        h, c, cache = seed_lstm_cell_forward(x, h, c, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches
+
+
+def seed_lstm_backward(dhs, caches):
+    dh, dc = np.zeros_like(dhs[0]), np.zeros_like(dhs[0])
+    grads, dxs = {}, []
+    for t in reversed(range(len(caches))):
+        g = seed_lstm_cell_backward(dhs[t] + dh, dc, caches[t])
+        dxs.append(g.pop("dx"))
+        dh, dc = g.pop("dh_prev"), g.pop("dc_prev")
+        grads = {k: grads.get(k, 0) + v for k, v in g.items()}
+    return {"dxs": np.stack(dxs[::-1]), "dh0": dh, "dc0": dc, **grads}
