@@ -11,21 +11,30 @@ import json
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from pathlib import Path
 
 from verify import __version__
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
-from verify.gradcheck import command as gradcheck
-from verify.grading import command as grade_command
+import importlib
 from verify.input.yamldoc import Node, load_file
 from verify.outcome import Options, Outcome, error_outcome
 
 SOLVERS = ("z3", "lp", "exact")
+# Subcommands beside ``check``, each in its own module with add_parser(sub) / run(args).
+# A module is imported only when its command is run (or for --help), so ``verify check``
+# never pays for hypothesis, multiprocessing or dask at start-up.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "gradcheck": ("verify.gradcheck.command",
+                  "property-test your own backward code against a reference cell"),
+    "grade": ("verify.grading.command", "grade a class's answers against an assignment"),
+}
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(load: Container[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser; the subcommands named in ``load`` get their full options, the
+    others a stub that lists them in ``verify --help``."""
     p = argparse.ArgumentParser(
         prog="verify",
         description="Exact, independently checked answers about threshold RNNs and LSTM "
@@ -49,8 +58,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="picture format for --plot (default: svg)")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
-    gradcheck.add_parser(sub)
-    grade_command.add_parser(sub)
+    for name, (module, summary) in SUBCOMMANDS.items():
+        if name in load:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=summary, add_help=False)
     return p
 
 
@@ -112,15 +124,18 @@ def combine(codes: Sequence[ExitCode]) -> ExitCode:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    load = {first} if first in SUBCOMMANDS else set()
+    parser = _parser(load)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    if args.command == "gradcheck":
-        return gradcheck.run(args)
-    if args.command == "grade":
-        return grade_command.run(args)
+    if args.command in SUBCOMMANDS:
+        run: Callable[[argparse.Namespace], int] = importlib.import_module(
+            SUBCOMMANDS[args.command][0]).run
+        return run(args)
     if args.timeout is not None and args.timeout <= 0:
         print("verify: --timeout must be a positive number of seconds", file=sys.stderr)
         return ExitCode.SPEC_ERROR
