@@ -160,14 +160,15 @@ def show(key: Key) -> str:
 
 
 @dataclass
-class _Branch:
+class Branch:
     table: dict[Key, int]
     bounds: dict[str, tuple[Fraction | None, Fraction | None]]   # from integer branches
     cursor: tuple[int, int, tuple[int, ...] | None]              # (j, t done, s_t)
     path: str
+    seen: dict[Key, tuple[int, int]] | None = None   # for provers: entry -> first (j, t)
 
 
-class _Replay:
+class Replay:
     def __init__(self, spec: Any, units: int) -> None:
         self.spec, self.k, self.strict = spec, units, _strict(spec)
         self.m = spec.shape.readout or 0
@@ -179,7 +180,7 @@ class _Replay:
                                        "lacks it")
                 self.observed.setdefault(i, []).append(o)
 
-    def advance(self, br: _Branch) -> tuple[str, Any]:
+    def advance(self, br: Branch) -> tuple[str, Any]:
         """Run the simulation on (and assigning outputs' entries into) ``br`` until it
         needs a split ("split", key), meets a clash ("clash", (j, t, o)) or ends."""
         j, t, s = br.cursor
@@ -204,6 +205,8 @@ class _Replay:
                 key, wants = ("state", i, x, s), [(o, y[o]) for o in self.observed.get(i, ())
                                                   if y[o] != DONT_CARE]
                 v = table.get(key)
+                if br.seen is not None:
+                    br.seen.setdefault(key, (j, t + 1))
                 if v is None and not wants:
                     return "split", key
                 for o, w in wants:
@@ -216,12 +219,14 @@ class _Replay:
             for o in range(self.m):
                 if y[o] != DONT_CARE:
                     v = table.setdefault(("readout", o, s), y[o])
+                    if br.seen is not None:
+                        br.seen.setdefault(("readout", o, s), (j, t))
                     if v != y[o]:
                         return "clash", (j, t, o)
             br.cursor = (j, t, s)
         return "end", None
 
-    def states(self, br: _Branch, j: int, t: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def states(self, br: Branch, j: int, t: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(s_(t-1), s_t) of sequence j under the branch's table, by lookups only."""
         if not (0 <= j < len(self.spec.sequences) and 1 <= t <= len(
                 self.spec.sequences[j].inputs)):
@@ -238,7 +243,7 @@ class _Replay:
                       for i in range(self.k))
         return prev, s
 
-    def row(self, br: _Branch, r: Any, unit: tuple[str, int]) -> tuple[list[Fraction], Fraction, bool]:
+    def row(self, br: Branch, r: Any, unit: tuple[str, int]) -> tuple[list[Fraction], Fraction, bool]:
         """A cited ROW re-derived on this branch, as (coefficients, constant, strict)."""
         params = names(self.spec, self.k, *unit)
         if "bound" in r:
@@ -286,7 +291,7 @@ class _Replay:
                                "printed")
         return coeffs, Fraction(0), strict
 
-    def leaf(self, br: _Branch, body: Any) -> None:
+    def leaf(self, br: Branch, body: Any) -> None:
         unit = (body["unit"]["kind"], int(body["unit"]["index"]))
         if unit[0] not in ("state", "readout") or not 0 <= unit[1] < (
                 self.k if unit[0] == "state" else self.m):
@@ -295,7 +300,7 @@ class _Replay:
         check_motzkin([(tuple(c), const, st) for c, const, st in rows],
                       [Fraction(r["multiplier"]) for r in body["rows"]], irreducible=False)
 
-    def node(self, br: _Branch, node: Any) -> list[tuple[_Branch, Any]]:
+    def node(self, br: Branch, node: Any) -> list[tuple[Branch, Any]]:
         """Check one node; return its children (branch, node) to check."""
         event, what = self.advance(br)
         if "motzkin" in node:
@@ -317,12 +322,12 @@ class _Replay:
             if sorted(int(c["value"]) for c in cases) != [0, 1]:
                 raise CheckFailure(f"the split on {show(key)} needs exactly the cases 0 and "
                                    f"1, not {[c['value'] for c in cases]}")
-            return [(_Branch({**br.table, key: int(c["value"])}, br.bounds, br.cursor,
+            return [(Branch({**br.table, key: int(c["value"])}, br.bounds, br.cursor,
                              f"{br.path} / {show(key)} = {c['value']}"), c["proof"])
                     for c in cases]
         return self.branch(br, node["branch"], cases)
 
-    def branch(self, br: _Branch, body: Any, cases: Any) -> list[tuple[_Branch, Any]]:
+    def branch(self, br: Branch, body: Any, cases: Any) -> list[tuple[Branch, Any]]:
         """Integer weights: W <= v in case "<=", W >= v + 1 in case ">="."""
         name, v = body["weight"], Fraction(body["value"])
         block, idx = _parse_name(name)
@@ -337,7 +342,7 @@ class _Replay:
         out = []
         for c in cases:
             bound = (low, v) if c["side"] == "<=" else (v + 1, high)
-            out.append((_Branch(dict(br.table), {**br.bounds, name: bound}, br.cursor,
+            out.append((Branch(dict(br.table), {**br.bounds, name: bound}, br.cursor,
                                 f"{br.path} / {name} {c['side']} {v}"), c["proof"]))
         return out
 
@@ -357,8 +362,8 @@ def check_certificate(spec: Any, cert: Any) -> None:
     units = cert.get("units")
     if not isinstance(units, int) or units < 1:
         raise CheckFailure(f"units must be a positive integer, not {units!r}")
-    replay = _Replay(spec, units)
-    todo = [(_Branch({}, {}, (0, 0, None), "root"), cert["proof"])]
+    replay = Replay(spec, units)
+    todo = [(Branch({}, {}, (0, 0, None), "root"), cert["proof"])]
     while todo:
         br, node = todo.pop()
         try:
