@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 
+from verify.trusted.network import simulate
 from verify.models.threshold.network import (
     DONT_CARE, Domain, NetSequence, Network, Shape, StepKind, ThresholdSpec)
 
@@ -44,3 +46,22 @@ def net(W, U, b, V=(), c=()) -> Network:  # noqa: ANN001 - plain nested lists
     def f(rows):  # noqa: ANN001, ANN202
         return tuple(tuple(Fraction(v) for v in r) for r in rows)
     return Network(f(W), f(U), tuple(map(Fraction, b)), f(V), tuple(map(Fraction, c)))
+
+
+def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstrict",
+            *, needs_memory: bool = False) -> ThresholdSpec:
+    """A random k-unit network with a readout, and the outputs it gives on random
+    binary strings (the network itself stays hidden from the search). With
+    ``needs_memory``, networks are drawn until some input is answered both 0 and 1."""
+    while True:
+        def r() -> Fraction:
+            return Fraction(round(rng.gauss(0, 2) * 4), 4)
+        w = net([[r()] for _ in range(k)], [[r() for _ in range(k)] for _ in range(k)],
+                [r() for _ in range(k)], [[r() for _ in range(k)]], [r()])
+        xs = ["".join(rng.choice("01") for _ in range(n)) for n in lengths]
+        blank = make_spec([(x, "0" * len(x)) for x in xs], units=k, readout=1, step=step)
+        runs = simulate(blank, w, [(0,) * k] * len(xs))
+        ys = ["".join(str(s.y[0]) for s in run) for run in runs]
+        seen = {(a, b) for x, y in zip(xs, ys) for a, b in zip(x, y)}
+        if not needs_memory or len(seen) > len({a for a, _ in seen}):
+            return make_spec(list(zip(xs, ys)), units=k, readout=1, step=step)

@@ -252,10 +252,10 @@ class Replay:
                 raise CheckFailure(f"bound on {name}, which is not a weight of this unit")
             block, idx = _parse_name(name)
             dom, fix = _domain(self.spec, block), self.spec.fixed.get((block, idx))
-            lows = [v for v in (dom.low, fix, br.bounds.get(name, (None, None))[0]) if v is not None]
-            highs = [v for v in (dom.high, fix, br.bounds.get(name, (None, None))[1]) if v is not None]
-            ok = (rel == ">=" and any(value <= v for v in lows)) or (
-                rel == "<=" and any(value >= v for v in highs))
+            low, high = br.bounds.get(name, (None, None))
+            ok = (rel == ">=" and any(v is not None and value <= v for v in (dom.low, fix, low))
+                  ) or (rel == "<=" and any(v is not None and value >= v
+                                            for v in (dom.high, fix, high)))
             if not ok:
                 raise CheckFailure(f"{name} {rel} {value} does not follow from the weight "
                                    "domain, the fixed entries or this branch's bounds")
@@ -268,7 +268,7 @@ class Replay:
                                f"certificate over {unit[0]} unit {unit[1]}")
         prev, s = self.states(br, j, t)
         if kind == "state":
-            key, point = ("state", i, tuple(self.spec.sequences[j].inputs[t - 1]), prev), None
+            key = ("state", i, tuple(self.spec.sequences[j].inputs[t - 1]), prev)
             point = list(key[2]) + list(prev) + [1]
         else:
             if None in s:

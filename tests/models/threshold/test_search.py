@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.network_helpers import make_spec, net
+from tests.network_helpers import make_spec, planted
 from verify.models.threshold.network import Domain
 from verify.models.threshold.search import search
 from verify.trusted.checker import CheckFailure
@@ -164,20 +164,6 @@ def test_swapped_cases_of_a_search_proof_are_rejected() -> None:
     cases[0]["value"], cases[1]["value"] = cases[1]["value"], cases[0]["value"]
     with pytest.raises(CheckFailure, match="clash|split on"):
         check_certificate(make_spec(PARITY, readout=1), bad)
-
-
-def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstrict"):  # noqa: ANN201
-    """A random k-unit network with a readout, and the outputs it gives on random
-    binary strings (the network itself stays hidden from the search)."""
-    def r() -> Fraction:
-        return Fraction(round(rng.gauss(0, 2) * 4), 4)
-    w = net([[r()] for _ in range(k)], [[r() for _ in range(k)] for _ in range(k)],
-            [r() for _ in range(k)], [[r() for _ in range(k)]], [r()])
-    xs = ["".join(rng.choice("01") for _ in range(n)) for n in lengths]
-    blank = make_spec([(x, "0" * len(x)) for x in xs], units=k, readout=1, step=step)
-    runs = simulate(blank, w, [(0,) * k] * len(xs))
-    return make_spec([(x, "".join(str(s.y[0]) for s in run)) for x, run in zip(xs, runs)],
-                     units=k, readout=1, step=step)
 
 
 @settings(max_examples=12)
