@@ -49,10 +49,11 @@ def net(W, U, b, V=(), c=()) -> Network:  # noqa: ANN001 - plain nested lists
 
 
 def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstrict",
-            *, needs_memory: bool = False) -> ThresholdSpec:
+            *, needs_memory: bool = False, min_states: int = 0) -> ThresholdSpec:
     """A random k-unit network with a readout, and the outputs it gives on random
     binary strings (the network itself stays hidden from the search). With
-    ``needs_memory``, networks are drawn until some input is answered both 0 and 1."""
+    ``needs_memory``, networks are drawn until some input is answered both 0 and 1; with
+    ``min_states``, until the runs visit at least that many distinct states."""
     while True:
         def r() -> Fraction:
             return Fraction(round(rng.gauss(0, 2) * 4), 4)
@@ -63,5 +64,7 @@ def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstri
         runs = simulate(blank, w, [(0,) * k] * len(xs))
         ys = ["".join(str(s.y[0]) for s in run) for run in runs]
         seen = {(a, b) for x, y in zip(xs, ys) for a, b in zip(x, y)}
-        if not needs_memory or len(seen) > len({a for a, _ in seen}):
+        visited = {s.s for run in runs for s in run}
+        if (not needs_memory or len(seen) > len({a for a, _ in seen})) and len(
+                visited) >= min_states:
             return make_spec(list(zip(xs, ys)), units=k, readout=1, step=step)

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.network_helpers import make_spec, net
+from network_helpers import make_spec, net
 from verify.models.threshold.network import Domain
 from verify.trusted.checker import CheckFailure
 from verify.trusted.network import check_certificate, check_witness, first_difference

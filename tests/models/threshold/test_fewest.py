@@ -7,7 +7,7 @@ import itertools
 import time
 from fractions import Fraction
 
-from tests.network_helpers import make_spec
+from network_helpers import make_spec
 from verify.models.threshold.fewest import fewest_units
 from verify.models.threshold.network import Domain
 from verify.trusted.network import check_fewest

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.network_helpers import make_spec, planted
+from network_helpers import make_spec, planted
 from verify.models.threshold.network import Domain
 from verify.models.threshold.search import search
 from verify.trusted.checker import CheckFailure
