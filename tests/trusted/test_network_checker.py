@@ -70,7 +70,7 @@ def test_witness_outside_domain_or_fixed_or_shape_is_rejected() -> None:
         check_witness(spec, 1, net([[1]], [[-2]], [0]), [(0,), (0,)])
     with pytest.raises(CheckFailure, match=r"W\[0\]\[0\] = 2 is outside"):
         check_witness(spec, 1, net([[2]], [[1]], [0]), [(0,), (0,)])
-    with pytest.raises(CheckFailure, match=r"W has shape \(1, 2\)"):
+    with pytest.raises(CheckFailure, match=r"W has the wrong shape: a 1-unit network needs \(1, 1\)"):
         check_witness(spec, 1, net([[1, 1]], [[1]], [0]), [(0,), (0,)])
     with pytest.raises(CheckFailure, match=r"sequence 1: s0 = \[1\] is not allowed"):
         check_witness(spec, 1, net([[1]], [[1]], [0]), [(0,), (1,)])

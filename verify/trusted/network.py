@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.trusted.checker import CheckFailure, check_motzkin
+from verify.trusted.checker import CheckFailure, _step, check_motzkin
+from verify.trusted.checker import is_strict as _strict
 
 FORMAT = "verify-certificate/2"
 DONT_CARE = -1
@@ -44,14 +45,6 @@ class StepTrace:
 
     def differs(self) -> list[int]:
         return [o for o, (g, e) in enumerate(zip(self.y, self.expected)) if e not in (g, -1)]
-
-
-def _step(z: Fraction, strict: bool) -> int:
-    return int(z > 0) if strict else int(z >= 0)
-
-
-def _strict(spec: Any) -> bool:
-    return bool(spec.step.value == "strict")
 
 
 def _dot(a: Any, b: Any) -> Fraction:
@@ -108,16 +101,13 @@ def check_witness(spec: Any, units: int, net: Any, s0: Any) -> None:
     m = shape.readout or 0
     want = {"W": (k, shape.inputs), "U": (k, k), "b": (k,), "V": (m, k), "c": (m,)}
     for block, dims in want.items():
-        value = getattr(net, block)
-        got = (len(value),) if len(dims) == 1 else (len(value),) + tuple(
-            {len(r) for r in value} or {dims[1]})
-        if got != dims:
-            raise CheckFailure(f"{block} has shape {got}, a {k}-unit network needs {dims}")
-        flat = value if len(dims) == 1 else [v for r in value for v in r]
-        for pos, v in enumerate(flat):
-            idx = (pos,) if len(dims) == 1 else divmod(pos, dims[1])
-            name = block + "".join(f"[{i}]" for i in idx)
-            fixed = spec.fixed.get((block, tuple(idx)))
+        rows = getattr(net, block)
+        flat = [((n,), v) for n, v in enumerate(rows)] if len(dims) == 1 else [
+            ((n, c), v) for n, r in enumerate(rows) for c, v in enumerate(r)]
+        if len(rows) != dims[0] or (len(dims) == 2 and any(len(r) != dims[1] for r in rows)):
+            raise CheckFailure(f"{block} has the wrong shape: a {k}-unit network needs {dims}")
+        for idx, v in flat:
+            name, fixed = block + "".join(f"[{i}]" for i in idx), spec.fixed.get((block, idx))
             if fixed is not None and v != fixed:
                 raise CheckFailure(f"{name} = {v}, but the spec fixes it to {fixed}")
             if not _domain(spec, block).contains(Fraction(v)):
