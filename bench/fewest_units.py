@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.network_helpers import make_spec  # noqa: E402
-from verify.models.threshold.fewest import fewest_units  # noqa: E402
-from verify.trusted.network import check_fewest  # noqa: E402
+from tests.network_helpers import make_spec
+from verify.models.threshold.fewest import fewest_units
+from verify.trusted.network import check_fewest
 
 TASKS: dict[str, Callable[[str], int]] = {
     "running parity": lambda p: p.count("1") % 2,

@@ -25,9 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.network_helpers import planted  # noqa: E402
-from verify.models.threshold.search import search  # noqa: E402
-from verify.trusted.network import check_witness  # noqa: E402
+from tests.network_helpers import planted
+from verify.models.threshold.search import search
+from verify.trusted.network import check_witness
 
 
 def tool(spec: Any, k: int, limit: float) -> tuple[str, float, dict[str, Any]]:
@@ -87,7 +87,7 @@ def main() -> int:
             status, sec, _ = tool(spec, k, 60)
             failed |= status != "realizable" or sec >= 5
             times.append(sec)
-        print(f"{k}  {str(lengths):12} {statistics.median(times):8.3f} / {max(times):.3f}"
+        print(f"{k}  {lengths!s:12} {statistics.median(times):8.3f} / {max(times):.3f}"
               f"   {'yes' if max(times) < 5 else 'NO'}", flush=True)
     for states in (0, 6):
         side_by_side(n, z3_limit, states)

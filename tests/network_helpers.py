@@ -5,9 +5,16 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from verify.trusted.network import simulate
 from verify.models.threshold.network import (
-    DONT_CARE, Domain, NetSequence, Network, Shape, StepKind, ThresholdSpec)
+    DONT_CARE,
+    Domain,
+    NetSequence,
+    Network,
+    Shape,
+    StepKind,
+    ThresholdSpec,
+)
+from verify.trusted.network import simulate
 
 
 def bits(text: str) -> tuple[tuple[Fraction, ...], ...]:
@@ -24,7 +31,7 @@ def outs(text: str) -> tuple[tuple[int, ...], ...]:
 
 def make_spec(seqs: list[tuple[str, str]], *, units: int = 1, readout: int | None = None,
               observe: tuple[int, ...] | None = None, step: str = "nonstrict",
-              s0: object = 0, weights: Domain = Domain(), bias: Domain | None = None,
+              s0: object = 0, weights: Domain | None = None, bias: Domain | None = None,
               fixed: dict | None = None, min_units: int | None = None) -> ThresholdSpec:
     sequences = []
     for n, (i, o) in enumerate(seqs):
@@ -36,14 +43,15 @@ def make_spec(seqs: list[tuple[str, str]], *, units: int = 1, readout: int | Non
     if observe is None and readout is None:
         observe = tuple(range(len(sequences[0].outputs[0])))
     shape = Shape(d, units, readout, observe or ())
+    weights = weights or Domain()
     return ThresholdSpec("test.yaml", None, StepKind(step), shape,
                          units if min_units is None else min_units, weights,
                          weights if bias is None else bias, dict(fixed or {}),
                          tuple(sequences), None)
 
 
-def net(W, U, b, V=(), c=()) -> Network:  # noqa: ANN001 - plain nested lists
-    def f(rows):  # noqa: ANN001, ANN202
+def net(W, U, b, V=(), c=()) -> Network:
+    def f(rows):
         return tuple(tuple(Fraction(v) for v in r) for r in rows)
     return Network(f(W), f(U), tuple(map(Fraction, b)), f(V), tuple(map(Fraction, c)))
 

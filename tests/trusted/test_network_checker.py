@@ -9,8 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from network_helpers import make_spec, net
+
 from verify.models.threshold.network import Domain
 from verify.trusted.checker import CheckFailure
 from verify.trusted.network import check_certificate, check_witness, first_difference
@@ -146,7 +146,7 @@ def parity_tree() -> dict:
     return split(E1, clash(0, 2), e2)
 
 
-def parity_spec():  # noqa: ANN201
+def parity_spec():
     return make_spec(PARITY, readout=1)
 
 

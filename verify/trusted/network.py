@@ -180,17 +180,18 @@ class Replay:
             if s is None:
                 vals = []
                 for i in range(self.k):
-                    v = seq.s0[i] if seq.s0[i] is not None else table.get(("s0", j, i))
-                    if v is None:
+                    init = seq.s0[i] if seq.s0[i] is not None else table.get(("s0", j, i))
+                    if init is None:
                         return "split", ("s0", j, i)
-                    vals.append(v)
+                    vals.append(init)
                 s, t = tuple(vals), 0
                 br.cursor = (j, 0, s)
             if t == len(seq.inputs):
                 j, t, s = j + 1, 0, None
                 br.cursor = (j, 0, None)
                 continue
-            x, y, new = tuple(seq.inputs[t]), seq.outputs[t], []
+            x, y = tuple(seq.inputs[t]), seq.outputs[t]
+            new: list[int] = []
             for i in range(self.k):
                 key, wants = ("state", i, x, s), [(o, y[o]) for o in self.observed.get(i, ())
                                                   if y[o] != DONT_CARE]
@@ -204,6 +205,7 @@ class Replay:
                         v = table[key] = w
                     elif v != w:
                         return "clash", (j, t + 1, o)
+                assert v is not None  # assigned, or dictated by an output just above
                 new.append(v)
             s, t = tuple(new), t + 1
             for o in range(self.m):
@@ -216,8 +218,9 @@ class Replay:
             br.cursor = (j, t, s)
         return "end", None
 
-    def states(self, br: Branch, j: int, t: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(s_(t-1), s_t) of sequence j under the branch's table, by lookups only."""
+    def states(self, br: Branch, j: int, t: int) -> tuple[Any, Any]:
+        """(s_(t-1), s_t) of sequence j under the branch's table, by lookups only (s_t may
+        hold None: entries not assigned on this branch)."""
         if not (0 <= j < len(self.spec.sequences) and 1 <= t <= len(
                 self.spec.sequences[j].inputs)):
             raise CheckFailure(f"there is no step t={t} in sequence {j}")
@@ -257,6 +260,7 @@ class Replay:
             raise CheckFailure(f"sequence {j}, t={t}: a row of {kind} unit {i} in a "
                                f"certificate over {unit[0]} unit {unit[1]}")
         prev, s = self.states(br, j, t)
+        key: Key
         if kind == "state":
             key = ("state", i, tuple(self.spec.sequences[j].inputs[t - 1]), prev)
             point = list(key[2]) + list(prev) + [1]
@@ -264,7 +268,8 @@ class Replay:
             if None in s:
                 raise CheckFailure(f"sequence {j}, t={t}: the table on this branch does not "
                                    f"determine the state at t={t}")
-            key, point = ("readout", i, s), list(s) + [1]
+            key = ("readout", i, s)
+            point = list(s) + [1]
         v = br.table.get(key)
         if v is None:
             raise CheckFailure(f"sequence {j}, t={t}: {show(key)} is not assigned on this "
@@ -320,7 +325,7 @@ class Replay:
     def branch(self, br: Branch, body: Any, cases: Any) -> list[tuple[Branch, Any]]:
         """Integer weights: W <= v in case "<=", W >= v + 1 in case ">="."""
         name, v = body["weight"], Fraction(body["value"])
-        block, idx = _parse_name(name)
+        block = name[0]
         if not _domain(self.spec, block).integer or v.denominator != 1 or not any(
                 name in names(self.spec, self.k, kind, i)
                 for kind, n in (("state", self.k), ("readout", self.m)) for i in range(n)):
@@ -369,7 +374,7 @@ def check_certificate(spec: Any, cert: Any) -> None:
 def smallest_units(spec: Any) -> int:
     """The fewest units worth asking about: ``units: {min}``, and every observed unit."""
     observed = 0 if spec.shape.readout is not None else 1 + max(spec.shape.observe, default=-1)
-    return max(spec.min_units, observed, 1)
+    return int(max(spec.min_units, observed, 1))
 
 
 def monotone_in_units(spec: Any) -> bool:

@@ -15,17 +15,17 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from network_helpers import make_spec, planted
+
 from verify.models.threshold.network import Domain
 from verify.models.threshold.search import search
 from verify.trusted.checker import CheckFailure
-from verify.trusted.network import check_certificate, check_witness, simulate
+from verify.trusted.network import check_certificate, check_witness
 
 PARITY = [("11", "10"), ("10", "11"), ("0", "0"), ("01", "01")]
 
 
-def checked(spec, units: int, **kw):  # noqa: ANN001, ANN201
+def checked(spec, units: int, **kw):
     r = search(spec, units, deadline=time.monotonic() + 60, **kw)
     if r.status == "realizable":
         check_witness(spec, units, r.network, r.s0)
@@ -87,7 +87,7 @@ def test_deadline_in_the_past_is_unknown_with_what_was_tried() -> None:
 # -- properties -----------------------------------------------------------------------
 
 @st.composite
-def small_specs(draw: st.DrawFn):  # noqa: ANN201
+def small_specs(draw: st.DrawFn):
     readout = draw(st.booleans())
     n = draw(st.integers(1, 3))
     seqs = []
@@ -104,7 +104,7 @@ def small_specs(draw: st.DrawFn):  # noqa: ANN201
 
 @settings(max_examples=60)
 @given(small_specs())
-def test_every_verdict_checks(spec) -> None:  # noqa: ANN001
+def test_every_verdict_checks(spec) -> None:
     checked(spec, 1)
 
 
@@ -119,7 +119,7 @@ def _first(proof: dict, kind: str) -> dict:
 
 
 @st.composite
-def parity_plus(draw: st.DrawFn):  # noqa: ANN201
+def parity_plus(draw: st.DrawFn):
     """PARITY (impossible for one unit with a readout) plus random extra sequences: still
     impossible, and the proofs vary (splits, clashes, Motzkin leaves)."""
     extra = []
@@ -134,7 +134,7 @@ def parity_plus(draw: st.DrawFn):  # noqa: ANN201
 
 @settings(max_examples=30)
 @given(parity_plus(), st.integers(0, 2))
-def test_corrupted_search_proofs_are_rejected(spec, which: int) -> None:  # noqa: ANN001
+def test_corrupted_search_proofs_are_rejected(spec, which: int) -> None:
     r = checked(spec, 1)
     assert r.status == "unrealizable"
     bad = copy.deepcopy(r.certificate)

@@ -88,7 +88,7 @@ class _Search:
         proxy = []
         for seq in spec.sequences:
             ids = tuple((index.setdefault(tuple(x), len(index)),) for x in seq.inputs)
-            proxy.append(dataclasses.replace(seq, inputs=ids))
+            proxy.append(dataclasses.replace(seq, inputs=ids))  # type: ignore[arg-type]
         self.xs = list(index)
         self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units)
         self.strict = spec.step.value == "strict"
@@ -159,6 +159,7 @@ class _Search:
                 self.stats["leaves"] += 1
                 self.stats["motzkin"] += 1
                 return {"motzkin": _Lazy(unit, core, br.seen)}
+            assert w is not None
             wit[unit] = w
         if event == "end":
             from verify.models.threshold.integer import finish
@@ -223,8 +224,8 @@ class _Search:
             tuple(get(f"b[{i}]") for i in range(k)),
             tuple(tuple(get(f"V[{o}][{j}]") for j in range(k)) for o in range(m)),
             tuple(get(f"c[{o}]") for o in range(m)))
-        s0 = tuple(tuple(seq.s0[i] if seq.s0[i] is not None else
-                         found.table.get(("s0", j, i), 0) for i in range(k))
+        s0 = tuple(tuple(int(found.table.get(("s0", j, i), 0)) if seq.s0[i] is None else
+                         int(seq.s0[i] or 0) for i in range(k))
                    for j, seq in enumerate(self.spec.sequences))
         return net, s0
 
@@ -273,7 +274,8 @@ def search(spec: ThresholdSpec, units: int, *, deadline: float | None,
                 return _result(s, start, found, tried)
             # z3 proved there is none: the DPLL now runs to the end for the proof;
             # z3 ran out of its time: both try again, longer
-            budget, cap = (None, cap) if status == "unsat" else (budget * 4, cap * 2)
+            budget, cap = (None, cap) if status == "unsat" or budget is None else (
+                budget * 4, cap * 2)
             oracles, s = s.oracles, _Search(spec, units, deadline)
             s.oracles = oracles  # what each unit's rows allow does not depend on the run
     except OutOfTime:
