@@ -287,3 +287,15 @@ def test_check_fewest_wants_the_refutations_the_spec_needs() -> None:
     tampered["proof"]["cases"].pop()
     with pytest.raises(CheckFailure, match="needs exactly the cases 0 and 1"):
         check_fewest(spec, 2, two, s0, {1: tampered})
+
+
+def test_order_must_be_a_permutation_and_is_followed() -> None:
+    with pytest.raises(CheckFailure, match="order must list each of the 4 sequences once"):
+        check_certificate(parity_spec(), {**cert(parity_tree()), "order": [0, 1, 2, 2]})
+    # the hand tree starts with sequence 0 ("11"): in the order 2, 0, 1, 3 the run first
+    # needs unit 0 at (x=0, s=0) for sequence 2 ("0")
+    with pytest.raises(CheckFailure, match=r"at root: split on unit 0 at input \(1\) after "
+                       r"state 0, but on this branch the simulation next needs unit 0 at "
+                       r"input \(0\) after state 0"):
+        check_certificate(parity_spec(), {**cert(parity_tree()), "order": [2, 0, 1, 3]})
+    check_certificate(parity_spec(), {**cert(parity_tree()), "order": [0, 1, 2, 3]})

@@ -7,8 +7,9 @@ searches: a proof tree is *replayed* (README, "Hidden states and proofs").
 
 Replay. A branch holds a partial transition table over entries ``("state", i, x, sigma)``
 (unit i's value for input x after state sigma), ``("s0", j, i)`` (a free initial value)
-and ``("readout", o, s)``. At every node the checker simulates the sequences in order --
-sequence j = 0, 1, ...; its s0 units i = 0..k-1; then each step t: state units
+and ``("readout", o, s)``. At every node the checker simulates the sequences in the
+certificate's ``order`` (default 0, 1, ...) -- for each sequence j: its s0 units
+i = 0..k-1; then each step t: state units
 i = 0..k-1 (entry at (x_t, s_(t-1))), then readout units o = 0..m-1 whose output is not
 "?" (entry at s_t) -- looking each entry up. An unassigned entry whose value an output
 at that step dictates (an observed unit, a readout) is assigned that value (any fitting
@@ -153,14 +154,19 @@ def show(key: Key) -> str:
 class Branch:
     table: dict[Key, int]
     bounds: dict[str, tuple[Fraction | None, Fraction | None]]   # from integer branches
-    cursor: tuple[int, int, tuple[int, ...] | None]              # (j, t done, s_t)
+    cursor: tuple[int, int, tuple[int, ...] | None]  # (position in the order, t done, s_t)
     path: str
     seen: dict[Key, tuple[int, int]] | None = None   # for provers: entry -> first (j, t)
 
 
 class Replay:
-    def __init__(self, spec: Any, units: int) -> None:
+    def __init__(self, spec: Any, units: int, order: Any = None) -> None:
         self.spec, self.k, self.strict = spec, units, _strict(spec)
+        n = len(spec.sequences)
+        self.order = list(range(n)) if order is None else order
+        if sorted(self.order) != list(range(n)) or not all(
+                isinstance(j, int) for j in self.order):
+            raise CheckFailure(f"order must list each of the {n} sequences once")
         self.m = spec.shape.readout or 0
         self.observed: dict[int, list[int]] = {}
         if spec.shape.readout is None:
@@ -173,10 +179,11 @@ class Replay:
     def advance(self, br: Branch) -> tuple[str, Any]:
         """Run the simulation on (and assigning outputs' entries into) ``br`` until it
         needs a split ("split", key), meets a clash ("clash", (j, t, o)) or ends."""
-        j, t, s = br.cursor
-        seqs, table = self.spec.sequences, br.table
-        while j < len(seqs):
-            seq = seqs[j]
+        p, t, s = br.cursor
+        table = br.table
+        while p < len(self.order):
+            j = self.order[p]
+            seq = self.spec.sequences[j]
             if s is None:
                 vals = []
                 for i in range(self.k):
@@ -185,10 +192,10 @@ class Replay:
                         return "split", ("s0", j, i)
                     vals.append(init)
                 s, t = tuple(vals), 0
-                br.cursor = (j, 0, s)
+                br.cursor = (p, 0, s)
             if t == len(seq.inputs):
-                j, t, s = j + 1, 0, None
-                br.cursor = (j, 0, None)
+                p, t, s = p + 1, 0, None
+                br.cursor = (p, 0, None)
                 continue
             x, y = tuple(seq.inputs[t]), seq.outputs[t]
             new: list[int] = []
@@ -215,7 +222,7 @@ class Replay:
                         br.seen.setdefault(("readout", o, s), (j, t))
                     if v != y[o]:
                         return "clash", (j, t, o)
-            br.cursor = (j, t, s)
+            br.cursor = (p, t, s)
         return "end", None
 
     def states(self, br: Branch, j: int, t: int) -> tuple[Any, Any]:
@@ -357,7 +364,7 @@ def check_certificate(spec: Any, cert: Any) -> None:
     units = cert.get("units")
     if not isinstance(units, int) or units < 1:
         raise CheckFailure(f"units must be a positive integer, not {units!r}")
-    replay = Replay(spec, units)
+    replay = Replay(spec, units, cert.get("order"))
     todo = [(Branch({}, {}, (0, 0, None), "root"), cert["proof"])]
     while todo:
         br, node = todo.pop()

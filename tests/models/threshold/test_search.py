@@ -172,3 +172,13 @@ def test_planted_networks_are_always_found(k: int, seed: int, step: str) -> None
     spec = planted(k, [30, 20] if k < 3 else [25], random.Random(seed), step)
     r = checked(spec, k)
     assert r.status == "realizable"
+
+
+def test_the_order_a_search_proof_was_made_in_is_part_of_it() -> None:
+    spec = make_spec(PARITY, readout=1)
+    r = checked(spec, 1)
+    assert r.certificate["order"] == [0, 1, 3, 2]  # longest first, stable
+    with pytest.raises(CheckFailure, match=r"at root: split on unit 0 at input \(1\) after "
+                       r"state 0, but on this branch the simulation next needs unit 0 at "
+                       r"input \(0\) after state 0"):
+        check_certificate(spec, {**r.certificate, "order": [2, 3, 1, 0]})

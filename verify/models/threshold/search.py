@@ -32,6 +32,7 @@ from verify.trusted.checker import CheckFailure
 from verify.trusted.network import FORMAT, Branch, Replay, check_witness, simulate
 
 Weights = dict[str, Fraction]
+LONGEST_FIRST = True
 Z3_SECONDS = 5.0  # z3's first slice (doubling): it finds networks; the DPLL proves
 
 
@@ -90,7 +91,12 @@ class _Search:
             ids = tuple((index.setdefault(tuple(x), len(index)),) for x in seq.inputs)
             proxy.append(dataclasses.replace(seq, inputs=ids))  # type: ignore[arg-type]
         self.xs = list(index)
-        self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units)
+        # the order the run takes the sequences in (printed as the certificate's "order")
+        self.seq_order = sorted(range(len(spec.sequences)),
+                            key=lambda j: -len(spec.sequences[j].inputs)) if LONGEST_FIRST \
+            else list(range(len(spec.sequences)))
+        self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units,
+                             self.seq_order)
         self.strict = spec.step.value == "strict"
         self.cache: dict[Any, tuple[Weights | None, Any]] = {}
         self.rng: random.Random | None = None
@@ -184,7 +190,8 @@ class _Search:
         if key[0] != "state":
             return (0, 1)
         i, x, prev = key[1], key[2], key[3]
-        j, t, _ = br.cursor
+        p, t, _ = br.cursor
+        j = self.seq_order[p]
         y = self.replay.spec.sequences[j].outputs[t]
         table, m = br.table, self.spec.shape.readout or 0
 
@@ -301,7 +308,7 @@ def _result(s: _Search, start: float, out: _Found | dict[str, Any], tried: list[
         return SearchResult("realizable", net, s0, None, "", stats)
     _materialise(s, out)
     size = proof_size(out)
-    cert = {"format": FORMAT, "units": s.k, "proof": out, "size": size}
+    cert = {"format": FORMAT, "units": s.k, "order": s.seq_order, "proof": out, "size": size}
     return SearchResult("unrealizable", None, None, cert, "", {**stats, "proof": size})
 
 
