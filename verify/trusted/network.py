@@ -21,6 +21,7 @@ re-derived from entries assigned on its own branch.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -54,11 +55,10 @@ def _dot(a: Any, b: Any) -> Fraction:
 
 # -- witnesses ------------------------------------------------------------------------
 
-def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
+def _steps(spec: Any, net: Any, s0: Any) -> Iterator[StepTrace]:
     strict, shape = _strict(spec), spec.shape
-    runs = []
     for j, seq in enumerate(spec.sequences):
-        s, run = tuple(int(v) for v in s0[j]), []
+        s = tuple(int(v) for v in s0[j])
         for t, (x, want) in enumerate(zip(seq.inputs, seq.outputs), start=1):
             z = tuple(_dot(w, x) + _dot(u, s) + bi for w, u, bi in zip(net.W, net.U, net.b))
             new = tuple(_step(v, strict) for v in z)
@@ -66,19 +66,21 @@ def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
                 y = tuple(_step(_dot(v, new) + c, strict) for v, c in zip(net.V, net.c))
             else:
                 y = tuple(new[i] for i in shape.observe)
-            run.append(StepTrace(j, t, tuple(x), s, z, new, y, tuple(want)))
+            yield StepTrace(j, t, tuple(x), s, z, new, y, tuple(want))
             s = new
-        runs.append(run)
+
+
+def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
+    """Every step of every sequence under these weights and initial states, exactly."""
+    runs: list[list[StepTrace]] = [[] for _ in spec.sequences]
+    for step in _steps(spec, net, s0):
+        runs[step.sequence].append(step)
     return runs
 
 
 def first_difference(spec: Any, net: Any, s0: Any) -> StepTrace | None:
     """The first step (first sequence, then first t) where an output (not "?") differs."""
-    for run in simulate(spec, net, s0):
-        for step in run:
-            if step.differs():
-                return step
-    return None
+    return next((step for step in _steps(spec, net, s0) if step.differs()), None)
 
 
 def names(spec: Any, units: int, kind: str, index: int) -> list[str]:
