@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from network_helpers import make_spec
+
 from verify.models.threshold.oracle import UnitOracle
 from verify.models.threshold.table import UnitSystem
 
