@@ -18,7 +18,7 @@ trusted checker (:mod:`verify.trusted.network`) by the pipeline.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -29,24 +29,13 @@ from verify.linear.result import smallest_certificate
 from verify.linear.simplest import simplest_witness
 from verify.linear.system import LinearSystem, Row, Status
 from verify.models.threshold.network import DONT_CARE, Network, StepKind, ThresholdSpec
+from verify.models.threshold.search import SearchResult
 from verify.models.threshold.solve import ask
 
 CERT_FORMAT = "verify-certificate/2"
 FIRST_ROWS = 64        # random rows in the first subset (besides each group's extremes)
 ADD_PER_ROUND = 64     # violated rows added per round
 MAX_ROUNDS = 200
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The same shape as :class:`verify.models.threshold.search.SearchResult`."""
-
-    status: str                       # realizable | unrealizable | unknown
-    network: Network | None
-    s0: tuple[tuple[int, ...], ...] | None
-    certificate: dict[str, Any] | None
-    reason: str
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 class _Unknown(Exception):
@@ -352,7 +341,8 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
     s0 = tuple(tuple(int(v) for v in s.s0) for s in spec.sequences)  # type: ignore[arg-type]
     if impossible:
         cert = {"format": CERT_FORMAT, "units": spec.shape.units, "proof": impossible[0],
-                "unit_certificates": impossible}
+                "unit_certificates": impossible,
+                "size": {"nodes": len(impossible), "leaves": len(impossible), "depth": 1}}
         return SearchResult("unrealizable", None, None, cert, "", stats)
     d, k = spec.shape.inputs, spec.shape.units
     net = Network(W=tuple(w[:d] for w in weights), U=tuple(w[d:d + k] for w in weights),
