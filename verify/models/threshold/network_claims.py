@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verify.models.threshold.network import Network, ThresholdSpec
+from verify.models.threshold.network_load import describe_domain
 from verify.models.threshold.network_pipeline import Answer, Solver
 from verify.models.threshold.network_render import network_json
 from verify.trusted import network as trusted
@@ -62,8 +63,11 @@ def judge_witness(spec: ThresholdSpec, net: Network,
         trusted.check_witness(spec, k, net, s0)
     except CheckFailure as exc:
         bad = trusted.first_difference(spec, net, s0)
-        if bad is None:  # a domain, fixed-entry or s0 problem: the checker's words
-            return Judgement("incorrect", f"the witness is not allowed: {exc}")
+        if bad is None or not str(exc).startswith(f"sequence {bad.sequence}, t={bad.t}: "):
+            # a shape, domain, fixed-entry or s0 problem comes first: the checker's words
+            return Judgement("incorrect", f"the witness is not allowed: {exc} (weights: "
+                             f"{describe_domain(spec.weights)}; biases: "
+                             f"{describe_domain(spec.bias)})")
         o = bad.differs()[0]
         where = (f"t={bad.t}" if len(spec.sequences) == 1
                  else f"sequence {bad.sequence}, t={bad.t}")

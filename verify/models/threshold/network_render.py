@@ -176,9 +176,10 @@ def _leaf_text(spec: ThresholdSpec, leaf: dict[str, Any], indent: str) -> list[s
     what = "unit" if unit["kind"] == "state" else "readout unit"
     lines = [f"{indent}{what} {unit['index']} cannot: its steps require these inequalities, "
              "and adding them with these multipliers gives a contradiction:"]
-    const = Fraction(0)
+    const, strict = Fraction(0), False
     for r in body["rows"]:
         m = Fraction(r["multiplier"])
+        strict = strict or (m > 0 and r["relation"] == ">")
         rel = ">" if r["relation"] == ">" else "≥"
         if "bound" in r:
             v = Fraction(r["value"])
@@ -188,7 +189,7 @@ def _leaf_text(spec: ThresholdSpec, leaf: dict[str, Any], indent: str) -> list[s
         else:
             lines.append(f"{indent}  {m} × [{_where(spec, r)}: "
                          f"{linear_text(r['coefficients'])} {rel} 0]")
-    end = "0 > 0" if const == 0 else f"0 ≥ {-const}, but {-const} > 0"
+    end = f"{const} {'>' if strict else '≥'} 0" + (", which is false" if const else "")
     lines.append(f"{indent}  ⇒ {end}")
     return lines
 
@@ -196,7 +197,13 @@ def _leaf_text(spec: ThresholdSpec, leaf: dict[str, Any], indent: str) -> list[s
 def _certificate_text(spec: ThresholdSpec, k: int, cert: dict[str, Any]) -> list[str]:
     leaves = cert.get("unit_certificates") or [cert["proof"]]
     lines = [f"  with {k} unit{'s' if k != 1 else ''}: {_size_text(cert)}"]
-    if "motzkin" in leaves[0] and all("motzkin" in leaf for leaf in leaves):
+    if "clash" in leaves[0]:
+        c = leaves[0]["clash"]
+        where = f"t={c['t']}" if len(spec.sequences) == 1 else f"seq {c['sequence']}, t={c['t']}"
+        lines.append(f"    at {where} output {c['output']} must differ from what an earlier step "
+                     "in the same situation (the same x_t and s_(t-1)) required; a network "
+                     "computes s_t from (x_t, s_(t-1)) alone, so no weights can do both")
+    elif all("motzkin" in leaf for leaf in leaves):
         for leaf in leaves:
             lines += _leaf_text(spec, leaf, "    ")
     else:

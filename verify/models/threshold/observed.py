@@ -119,6 +119,45 @@ def build_steps(spec: ThresholdSpec) -> Steps:
                  s_prev, np.concatenate(nxt), spec, matrix)
 
 
+def situation_ids(steps: Steps) -> np.ndarray:
+    """One id per step for its situation (x_t, s_(t-1)): equal ids, equal situations.
+
+    Integer inputs: exact (a mixed-radix key). Real inputs: a random projection of the
+    float rows, so distinct situations may rarely share an id; callers confirm exactly.
+    """
+    if steps.x_ints is not None:
+        cols = np.concatenate([steps.x_ints, steps.s_prev.astype(np.int64)], axis=1)
+        lo, hi = cols.min(axis=0), cols.max(axis=0)
+        span = [int(v) for v in hi - lo + 1]
+        if np.prod(np.array(span, dtype=object)) < 2**62:
+            key = np.zeros(len(cols), dtype=np.int64)
+            for c, width in enumerate(span):
+                key = key * np.int64(width) + (cols[:, c] - lo[c])
+        else:
+            _, key = np.unique(cols, axis=0, return_inverse=True)
+    else:
+        rng = np.random.default_rng(12345)
+        key = steps.matrix[:, :-1] @ rng.normal(size=steps.width - 1)
+    _, inverse = np.unique(key, return_inverse=True)
+    return np.asarray(inverse).reshape(-1)
+
+
+def first_clash(steps: Steps) -> tuple[int, int] | None:
+    """(step, unit) of the first step, in simulation order (sequence, t, unit), whose unit
+    must take a value that an earlier step in the same situation gave the other way."""
+    ids = situation_ids(steps)
+    first = np.full(int(ids.max()) + 1 if len(ids) else 0, len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids)))
+    owner = first[ids]
+    for r in np.flatnonzero(np.any(steps.s_next != steps.s_next[owner], axis=1)):
+        o = int(owner[r])
+        if steps.x_exact(int(r)) == steps.x_exact(o) and np.array_equal(
+                steps.s_prev[r], steps.s_prev[o]):
+            unit = int(np.flatnonzero(steps.s_next[r] != steps.s_next[o])[0])
+            return int(r), unit
+    return None
+
+
 def unit_names(spec: ThresholdSpec, i: int) -> tuple[str, ...]:
     d, k = spec.shape.inputs, spec.shape.units
     return (*(f"W[{i}][{j}]" for j in range(d)), *(f"U[{i}][{j}]" for j in range(k)),
@@ -320,6 +359,15 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
     weights: list[tuple[Fraction, ...]] = []
     impossible: list[dict[str, Any]] = []
     stats: dict[str, Any] = {"steps": int(len(steps.t)), "units": []}
+    clash = first_clash(steps)
+    if clash is not None:  # two steps in one situation that need different values
+        r, unit = clash
+        node = {"clash": {"sequence": int(steps.seq[r]), "t": int(steps.t[r]),
+                          "output": spec.shape.observe.index(unit)}}
+        stats["seconds"] = time.monotonic() - start
+        cert = {"format": CERT_FORMAT, "units": spec.shape.units, "proof": node,
+                "size": {"nodes": 1, "leaves": 1, "depth": 1}}
+        return SearchResult("unrealizable", None, None, cert, "", stats)
     for i in range(spec.shape.units):
         unit = UnitSolver(steps, i, backend, deadline, notes)
         try:
