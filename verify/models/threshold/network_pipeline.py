@@ -20,6 +20,7 @@ from verify.models.threshold import network_render as report
 from verify.models.threshold import observed
 from verify.models.threshold.network import ThresholdSpec
 from verify.models.threshold.network_load import load_network_spec
+from verify.models.threshold.fewest import fewest_units
 from verify.models.threshold.search import SearchResult, search
 from verify.outcome import Options, Outcome
 from verify.trusted import network as trusted
@@ -39,6 +40,12 @@ class Solver:
         if observed.applies(self.spec) and k == self.spec.shape.units:
             return f"observed states (each unit a linear system, {self.backend} backend)"
         return "hidden-state search (split tree over transition-table entries)"
+
+    def remember(self, k: int, result: SearchResult) -> None:
+        """A result found (and checked) elsewhere, e.g. by the fewest-units search."""
+        if result.status == "unrealizable":
+            recheck(self.spec, k, result)
+        self.cache[k] = result
 
     def solve(self, k: int) -> SearchResult:
         if k not in self.cache:
@@ -80,29 +87,36 @@ class Answer:
 
 
 def decide(solver: Solver) -> Answer:
-    """The fewest k in the spec's range that fits, with a refutation for every smaller k."""
+    """The spec's question: k units (fixed), or the fewest k in its range, all checked."""
     spec = solver.spec
-    refutations: dict[int, dict[str, Any]] = {}
-    last: SearchResult | None = None
-    methods = []
-    for k in range(trusted.smallest_units(spec), spec.shape.units + 1):
-        methods.append(solver.method(k))
-        last = solver.solve(k)
-        method = "; ".join(dict.fromkeys(methods))
-        if last.status == "realizable":
-            if spec.min_units != spec.shape.units:  # a range: the fewest, checked as such
-                try:
-                    trusted.check_fewest(spec, k, last.network, last.s0, refutations)
-                except CheckFailure as exc:
-                    raise InternalError(f"the fewest-units answer {k} failed the trusted "
-                                        f"check: {exc}") from exc
-            return Answer("realizable", k, last, refutations, method)
-        if last.status == "unknown":
-            return Answer("unknown", None, last, refutations, method,
-                          f"{k} units: {last.reason}")
-        assert last.certificate is not None
-        refutations[k] = last.certificate
-    return Answer("unrealizable", None, last, refutations, "; ".join(dict.fromkeys(methods)))
+    top = spec.shape.units
+    if spec.min_units == top:
+        result = solver.solve(top)
+        if result.status == "unknown":
+            return Answer("unknown", None, result, {}, solver.method(top),
+                          f"{top} units: {result.reason}")
+        if result.status == "realizable":
+            return Answer("realizable", top, result, {}, solver.method(top))
+        assert result.certificate is not None
+        return Answer("unrealizable", None, result, {top: result.certificate},
+                      solver.method(top))
+    found = fewest_units(spec, deadline=solver.deadline)
+    method = solver.method(top)
+    for k, cert in found.refutations.items():
+        solver.remember(k, SearchResult("unrealizable", None, None, cert, "", {}))
+    if found.status == "unknown":
+        return Answer("unknown", None, None, found.refutations, method, found.reason)
+    if found.status == "none":
+        return Answer("unrealizable", None, None, found.refutations, method)
+    assert found.units is not None
+    try:
+        trusted.check_fewest(spec, found.units, found.network, found.s0, found.refutations)
+    except CheckFailure as exc:
+        raise InternalError(f"the fewest-units answer {found.units} failed the trusted "
+                            f"check: {exc}") from exc
+    result = SearchResult("realizable", found.network, found.s0, None, "", found.stats)
+    solver.remember(found.units, result)
+    return Answer("realizable", found.units, result, found.refutations, method)
 
 
 def check_spec(root: Node, options: Options) -> Outcome:
