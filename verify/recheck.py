@@ -93,9 +93,9 @@ def _record(path: str, spec: str) -> dict[str, Any]:
     target = Path(spec).resolve()
     named = [r for r in records if "spec" in r and Path(str(r["spec"])).resolve() == target]
     if named:
-        return named[0]
+        return dict(named[0])
     if len(records) == 1:
-        return records[0]
+        return dict(records[0])
     raise Malformed(f"none of its {len(records)} results is for {spec}")
 
 
