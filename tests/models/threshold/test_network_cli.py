@@ -186,4 +186,4 @@ def test_fewest_units_too_low_is_incorrect(tmp_path, capsys):
     text = (SPECS / "fewest_units.yaml").read_text().replace("fewest_units: 2",
                                                              "fewest_units: 1")
     code, out = judged(tmp_path, capsys, text)
-    assert code == 1 and out["claim"]["reason"].startswith("1 units cannot do it")
+    assert code == 1 and out["claim"]["reason"].startswith("1 unit cannot do it")
