@@ -116,6 +116,7 @@ def network_from_json(w: dict[str, Any]) -> Network:
 
 
 def threshold_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:
+    from verify.models.threshold.network_claims import count
     from verify.models.threshold.network_pipeline import check_refutation
 
     checks = []
@@ -124,18 +125,18 @@ def threshold_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:
         net, s0 = network_from_json(rec["witness"]), _s0(rec["s0"])
         k = len(net.W)
         if "fewest_units" in rec:
-            checks.append(Check(f"the witness with {k} units as the fewest",
+            checks.append(Check(f"the witness with {count(k)} as the fewest",
                                 lambda k=k: trusted.check_fewest(spec, k, net, s0,
                                                                  refutations)))
         else:
-            checks.append(Check(f"the witness with {k} units",
+            checks.append(Check(f"the witness with {count(k)}",
                                 lambda k=k: trusted.check_witness(spec, k, net, s0)))
     if rec.get("status") == "unrealizable":
         cert = rec["certificate"]
-        checks.append(Check(f"the certificate that {cert.get('units')} units cannot",
+        checks.append(Check(f"the certificate that {count(cert.get('units'))} cannot",
                             lambda c=cert: check_refutation(spec, c)))
     for units, refutation in sorted(refutations.items()):
-        checks.append(Check(f"the certificate that {units} units cannot",
+        checks.append(Check(f"the certificate that {count(units)} cannot",
                             lambda c=refutation: check_refutation(spec, c)))
     claim = rec.get("claim", {})
     if "certificate" in claim:
