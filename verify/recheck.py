@@ -19,6 +19,7 @@ from typing import Any
 
 from verify.errors import ExitCode, SpecError
 from verify.input.yamldoc import load_file
+from verify.linear.result import Certificate, CitedRow, Split
 from verify.models.threshold.network import Network
 from verify.trusted import checker
 from verify.trusted import network as trusted
@@ -151,37 +152,17 @@ def _s0(rows: Any) -> tuple[tuple[int, ...], ...]:
 
 # -- step-rnn ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Row:
-    sequence: int
-    t: int
-    coefficients: tuple[Fraction, ...]
-    strict: bool
-    multiplier: Fraction
-
-
-@dataclass(frozen=True)
-class _Certificate:
-    rows: tuple[_Row, ...]
-
-
-@dataclass(frozen=True)
-class _Split:
-    sequence: int
-    cases: tuple[tuple[int, Any], ...]
-
-
 def step_proof(node: dict[str, Any], params: tuple[str, ...]) -> Any:
     """A printed verify-certificate/1 proof as the objects the trusted checker reads."""
     if "rows" in node:
-        return _Certificate(tuple(
-            _Row(int(r["sequence"]), int(r["t"]),
-                 tuple(Fraction(r["coefficients"][p]) for p in params),
-                 {">": True, ">=": False}[r["relation"]], Fraction(r["multiplier"]))
+        return Certificate(tuple(
+            CitedRow(int(r["sequence"]), int(r["t"]),
+                     tuple(Fraction(r["coefficients"][p]) for p in params),
+                     {">": True, ">=": False}[r["relation"]], Fraction(r["multiplier"]))
             for r in node["rows"]))
-    return _Split(int(node["split"]["sequence"]),
-                  tuple((int(c["value"]), step_proof(c["proof"], params))
-                        for c in node["cases"]))
+    return Split(int(node["split"]["sequence"]),
+                 tuple((int(c["value"]), step_proof(c["proof"], params))
+                       for c in node["cases"]))
 
 
 def step_rnn_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:
