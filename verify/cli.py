@@ -7,6 +7,7 @@ Domain errors are caught here, once, and turned into exit codes (see
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import traceback
@@ -17,7 +18,6 @@ from pathlib import Path
 from verify import __version__
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
-import importlib
 from verify.input.yamldoc import Node, load_file
 from verify.outcome import Options, Outcome, error_outcome
 
@@ -29,6 +29,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gradcheck": ("verify.gradcheck.command",
                   "property-test your own backward code against a reference cell"),
     "grade": ("verify.grading.command", "grade a class's answers against an assignment"),
+    "recheck": ("verify.recheck", "re-check printed witnesses and certificates (JSON lines) "
+                "through the trusted checker alone"),
 }
 
 
