@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
+from verify.input.exact import to_float
 from verify.trusted.checker import CheckFailure, _step, check_motzkin
 from verify.trusted.checker import is_strict as _strict
 
@@ -80,7 +83,76 @@ def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
 
 def first_difference(spec: Any, net: Any, s0: Any) -> StepTrace | None:
     """The first step (first sequence, then first t) where an output (not "?") differs."""
-    return next((step for step in _steps(spec, net, s0) if step.differs()), None)
+    located = _observed_first_bad(spec, net, s0)
+    if located is False:
+        return next((step for step in _steps(spec, net, s0) if step.differs()), None)
+    if located is None:
+        return None
+    j, t = located  # the outputs fix the states, so step t sees s_(t-1) as they say
+    seq, strict, pos = spec.sequences[j], _strict(spec), _state_columns(spec)
+    prev = tuple(s0[j]) if t == 1 else tuple(int(seq.outputs[t - 2][p]) for p in pos)
+    x = tuple(seq.inputs[t - 1])
+    z = tuple(_dot(w, x) + _dot(u, prev) + bi for w, u, bi in zip(net.W, net.U, net.b))
+    new = tuple(_step(v, strict) for v in z)
+    return StepTrace(j, t, x, prev, z, new, tuple(new[i] for i in spec.shape.observe),
+                     tuple(seq.outputs[t - 1]))
+
+
+def _state_columns(spec: Any) -> list[int]:
+    return [list(spec.shape.observe).index(i) for i in range(len(spec.shape.observe))]
+
+
+def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None | bool:
+    """Every unit observed, no "?": the first (sequence, t) these weights get wrong, or
+    None; False when the spec is not of this kind (then :func:`_steps` simulates).
+
+    The outputs fix every state, so each step is judged on its own, vectorised: z in
+    float64 with a rounding bound that holds for any summation order (|error| <= gamma *
+    sum |terms|, inputs and weights each rounded once), the sign taken only where |z|
+    exceeds it; every other step is decided in Fraction. Then if no step is wrong the
+    outputs' states are the run's states (induction from s0), and otherwise the first
+    wrong step is where the run first differs."""
+    shape, k = spec.shape, len(net.b)
+    if shape.readout is not None or sorted(shape.observe) != list(range(k)) or k == 0:
+        return False
+    mats = [np.array([[to_float(Fraction(v)) for v in row] for row in m], dtype=np.float64)
+            .reshape(k, -1) for m in (net.W, net.U, [[v] for v in net.b])]
+    if not all(np.isfinite(m).all() for m in mats):
+        return False
+    W, U, b = mats
+    n = W.shape[1] + k + 1
+    gamma, tiny = (n + 4) * 2.0**-52, n * 2.0**-1070 * (1 + sum(np.abs(m).sum() for m in mats))
+    pos, strict = _state_columns(spec), _strict(spec)
+    for j, seq in enumerate(spec.sequences):
+        y = np.asarray(getattr(seq.outputs, "values", seq.outputs), dtype=np.int64)
+        if y.size == 0:
+            continue
+        if (y < 0).any():
+            return False
+        states = y.reshape(len(seq.outputs), -1)[:, pos]
+        prev = np.vstack([np.asarray(s0[j], dtype=np.int64).reshape(1, k), states[:-1]])
+        x = getattr(seq.inputs, "approx", None)
+        x = np.array([[to_float(v) for v in row] for row in seq.inputs]) if x is None else x
+        with np.errstate(all="ignore"):
+            z = x @ W.T + prev @ U.T + b.T
+            bound = gamma * (np.abs(x) @ np.abs(W).T + prev @ np.abs(U).T + np.abs(b).T) + tiny
+            decided = np.abs(z) > bound  # False where anything overflowed (NaN, inf)
+        got = (z > 0).astype(np.int64)
+        todo = np.flatnonzero(~decided.all(axis=1))  # ties and near-ties: exactly
+        reps, inverse, ints = todo, np.arange(len(todo)), getattr(seq.inputs, "ints", None)
+        if ints is not None and len(todo):  # equal integer (x, s_prev) give equal z: once
+            _, first, inverse = np.unique(np.hstack([ints[todo], prev[todo]]), axis=0,
+                                          return_index=True, return_inverse=True)
+            reps = todo[first]
+        exact = np.array([[_step(_dot(w, xt) + _dot(u, pt) + bi, strict)
+                           for w, u, bi in zip(net.W, net.U, net.b)]
+                          for xt, pt in ((tuple(seq.inputs[int(t)]), tuple(map(int, prev[t])))
+                                         for t in reps)], dtype=np.int64).reshape(-1, k)
+        got[todo] = np.where(decided[todo], got[todo], exact[np.ravel(inverse)])
+        wrong = got != states
+        if wrong.any():
+            return j, int(np.flatnonzero(wrong.any(axis=1))[0]) + 1
+    return None
 
 
 def names(spec: Any, units: int, kind: str, index: int) -> list[str]:
