@@ -102,6 +102,15 @@ def _state_columns(spec: Any) -> list[int]:
     return [list(spec.shape.observe).index(i) for i in range(len(spec.shape.observe))]
 
 
+def _times(a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``a @ m.T`` column by column (BLAS is slow for (T, 4) x (4, 4) here); any
+    summation order is within the rounding bound."""
+    out = np.zeros((a.shape[0], m.shape[0]))
+    for j in range(m.shape[1]):
+        out += a[:, j:j + 1] * m[:, j]
+    return out
+
+
 def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None | bool:
     """Every unit observed, no "?": the first (sequence, t) these weights get wrong, or
     None; False when the spec is not of this kind (then :func:`_steps` simulates).
@@ -134,8 +143,9 @@ def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None 
         x = getattr(seq.inputs, "approx", None)
         x = np.array([[to_float(v) for v in row] for row in seq.inputs]) if x is None else x
         with np.errstate(all="ignore"):
-            z = x @ W.T + prev @ U.T + b.T
-            bound = gamma * (np.abs(x) @ np.abs(W).T + prev @ np.abs(U).T + np.abs(b).T) + tiny
+            z = _times(x, W) + _times(prev, U) + b.T
+            bound = gamma * (_times(np.abs(x), np.abs(W)) + _times(prev, np.abs(U))
+                             + np.abs(b).T) + tiny
             decided = np.abs(z) > bound  # False where anything overflowed (NaN, inf)
         got = (z > 0).astype(np.int64)
         todo = np.flatnonzero(~decided.all(axis=1))  # ties and near-ties: exactly
