@@ -1,0 +1,56 @@
+"""Build threshold-rnn specs with a behaviour directly (without the spec loader), and an
+independent brute-force simulator used as an oracle by the behaviour tests."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+from verify.input.yamldoc import parse_text
+from verify.models.threshold.behaviour import load_behaviour
+from verify.models.threshold.network import (Domain, Network, Shape, StepKind,
+                                             ThresholdSpec)
+
+
+def make_spec(behaviour_yaml: str, *, inputs: int = 1, units: int = 1, readout: int | None = 1,
+              observe: tuple[int, ...] = (), step: str = "nonstrict", s0: int = 0,
+              min_units: int | None = None, weights: Domain = Domain()) -> ThresholdSpec:
+    root = parse_text("behaviour:\n" + "".join("  " + line + "\n"
+                                              for line in behaviour_yaml.splitlines()), "t.yaml")
+    node = dict(root.items())["behaviour"]
+    shape = Shape(inputs, units, readout, observe)
+    beh = load_behaviour(node, shape, s0=(s0,) * units)
+    return ThresholdSpec(path="t.yaml", name=None, step=StepKind(step), shape=shape,
+                         min_units=units if min_units is None else min_units,
+                         weights=weights, bias=weights, fixed={}, sequences=(), claim=None,
+                         behaviour=beh)
+
+
+def net(W, U, b, V=(), c=()) -> Network:  # type: ignore[no-untyped-def]
+    f = lambda rows: tuple(tuple(Fraction(v) for v in r) for r in rows)  # noqa: E731
+    return Network(f(W), f(U), tuple(Fraction(v) for v in b), f(V), tuple(Fraction(v) for v in c))
+
+
+def simulate(spec: ThresholdSpec, network: Network, s0: tuple[int, ...],
+             string: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Outputs of a network on a string, written out from the model's equations."""
+    strict = spec.step is StepKind.STRICT
+    fire = lambda z: int(z > 0) if strict else int(z >= 0)  # noqa: E731
+    s, ys = list(s0), []
+    for a in string:
+        x = spec.behaviour.alphabet[a]
+        s = [fire(sum(w * xi for w, xi in zip(network.W[i], x))
+                  + sum(u * si for u, si in zip(network.U[i], s)) + network.b[i])
+             for i in range(len(network.W))]
+        if network.V:
+            ys.append(tuple(fire(sum(v * si for v, si in zip(row, s)) + c)
+                            for row, c in zip(network.V, network.c)))
+        else:
+            ys.append(tuple(s[i] for i in spec.shape.observe))
+    return ys
+
+
+def strings(n_symbols: int, max_len: int):  # type: ignore[no-untyped-def]
+    """Every string up to max_len, shortest first, then in alphabet order."""
+    for n in range(1, max_len + 1):
+        yield from itertools.product(range(n_symbols), repeat=n)

@@ -1,0 +1,240 @@
+"""Stage: checker. TRUSTED. Is a threshold network right on *every* input string?
+
+A network with k binary units is a machine with at most 2^k states, so "right on every
+string" is decided exactly by breadth-first exploration of the product (network state,
+behaviour state), symbols in alphabet order. The first output difference found is on the
+shortest failing string, and the first such in alphabet order (a pair is first reached by
+the alphabet-first shortest string, and pairs of one level are scanned in that order).
+Outputs ``?`` (DONT_CARE) are don't-care. A window formula becomes a machine over the last
+j inputs; a reference network is itself a machine.
+
+Exact: every weight row is scaled by the lcm of its denominators, so each z is an exact
+integer (int64 when the row's bound fits, Python integers otherwise), and the sign is the
+sign of the exact Fraction. Reads the spec through plain attributes (``spec.behaviour``,
+``spec.step.value``, ``spec.shape``) and imports only input/, stdlib, numpy and trusted/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from verify.input import window
+from verify.trusted.checker import CheckFailure
+
+FORMAT = "verify-behaviour-certificate/1"
+DONT_CARE = -1
+
+
+@dataclass(frozen=True)
+class Table:
+    """The behaviour as an explicit machine: ``delta[q, a]``, ``out[q, a, o]``."""
+
+    delta: np.ndarray
+    out: np.ndarray
+    start: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exploration:
+    equivalent: bool
+    pairs: int                        # (network state, behaviour state) pairs reached
+    string: tuple[int, ...] | None    # the failing string (symbol indices), if any
+
+
+@dataclass(frozen=True)
+class NetStep:
+    symbol: int
+    s_prev: tuple[int, ...]
+    z: tuple[Fraction, ...]
+    s: tuple[int, ...]
+    y: tuple[int, ...]
+
+
+def _scaled(rows: list[list[Fraction]]) -> np.ndarray:
+    """Each row times the positive lcm of its denominators: same signs, exact integers."""
+    ints = [[int(v * math.lcm(*(f.denominator for f in r))) for v in r] for r in rows]
+    bound = max((sum(abs(v) for v in r) for r in ints), default=0)
+    return np.array(ints, dtype=np.int64 if bound < 2**62 else object)
+
+
+class _Stepper:
+    """One step of a network from many packed states (bit i of a code = unit i) at once."""
+
+    def __init__(self, spec: Any, net: Any, observe: tuple[int, ...] | None) -> None:
+        self.k, self.strict = len(net.W), spec.step.value == "strict"
+        alphabet = spec.behaviour.alphabet
+        rows = [list(net.U[i]) + [sum((w * x for w, x in zip(net.W[i], sym)), Fraction(0))
+                                  + net.b[i] for sym in alphabet] for i in range(self.k)]
+        m = _scaled(rows)
+        self.U, self.C = m[:, :self.k], m[:, self.k:]          # (k, k), (k, |alphabet|)
+        self.R = _scaled([list(v) + [c] for v, c in zip(net.V, net.c)]) if net.V else None
+        self.observe = observe if observe is not None else tuple(range(self.k))
+
+    def fire(self, z: np.ndarray) -> np.ndarray:
+        return (z > 0 if self.strict else z >= 0).astype(np.int64)
+
+    def step(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Next codes (n, |alphabet|) and outputs (n, |alphabet|, m)."""
+        bits = (codes[:, None] >> np.arange(self.k)) & 1
+        s = self.fire((bits @ self.U.T)[:, None, :] + self.C.T[None, :, :])
+        nxt = (s << np.arange(self.k)).sum(axis=2)
+        if self.R is None:
+            return nxt, s[:, :, list(self.observe)]
+        return nxt, self.fire(s @ self.R[:, :-1].T + self.R[:, -1])
+
+
+def _code(bits: tuple[int, ...]) -> int:
+    return sum(int(v) << i for i, v in enumerate(bits))
+
+
+def machine_table(spec: Any) -> Table:
+    """The spec's behaviour as an explicit table, states numbered in discovery order."""
+    beh = spec.behaviour
+    na = len(beh.alphabet)
+    if beh.machine is not None:
+        mach = beh.machine
+        return Table(np.array(mach.delta, dtype=np.int64), np.array(mach.out, dtype=np.int64),
+                     mach.start, tuple(mach.states))
+    if beh.network is not None:
+        stepper = _Stepper(spec, beh.network, None)
+
+        def move(codes: list[Any]) -> list[Any]:
+            nxt, y = stepper.step(np.array(codes, dtype=np.int64))
+            return [list(zip(n, map(tuple, o))) for n, o in zip(nxt.tolist(), y.tolist())]
+
+        return _explore_table(_code(beh.network_s0), move, na, lambda c: "".join(
+            str(c >> i & 1) for i in range(stepper.k)))
+    lag = max(window.depth(f) for f in beh.formulas)
+    zero = (0,) * len(beh.alphabet[0])
+
+    def after(hists: list[Any]) -> list[Any]:  # a history: the last lag symbols, newest first
+        rows = []
+        for h in hists:
+            vecs = [beh.alphabet[a] for a in h] + [zero] * (lag - len(h))
+            rows.append([(((a,) + h)[:lag], tuple(window.evaluate(f, [beh.alphabet[a]] + vecs)
+                                                  for f in beh.formulas)) for a in range(na)])
+        return rows
+
+    return _explore_table((), after, na, lambda h: " ".join(beh.names[a] for a in h) or "-")
+
+
+def _explore_table(start: Any, move: Any, na: int, name: Any) -> Table:
+    """Number the states reachable from ``start``; ``move`` gives [(next, output)] per symbol."""
+    states, index, delta, out = [start], {start: 0}, [], []
+    done = 0
+    while done < len(states):
+        batch, done = states[done:], len(states)
+        for row in move(batch):
+            for nxt, _ in row:
+                if nxt not in index:
+                    index[nxt] = len(states)
+                    states.append(nxt)
+            delta.append([index[nxt] for nxt, _ in row])
+            out.append([y for _, y in row])
+    return Table(np.array(delta, dtype=np.int64).reshape(len(states), na),
+                 np.array(out, dtype=np.int64).reshape(len(states), na, -1), 0,
+                 tuple(name(s) for s in states))
+
+
+def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
+            ) -> Exploration:
+    """Breadth-first over (network state, behaviour state), in alphabet order."""
+    table = table or machine_table(spec)
+    observe = None if net.V else tuple(spec.shape.observe)
+    stepper, na = _Stepper(spec, net, observe), table.delta.shape[1]
+    start = (_code(s0), table.start)
+    parent: dict[tuple[int, int], tuple[Any, int] | None] = {start: None}
+    frontier = [start]
+    while frontier:
+        codes = np.array([p[0] for p in frontier], dtype=np.int64)
+        qs = np.array([p[1] for p in frontier], dtype=np.int64)
+        nxt, y = stepper.step(codes)
+        want = table.out[qs]
+        bad = ((want != DONT_CARE) & (want != y)).any(axis=2)
+        if bad.any():
+            i, a = divmod(int(np.flatnonzero(bad)[0]), na)
+            string, node = [a], frontier[i]
+            while parent[node] is not None:
+                node, sym = parent[node]  # type: ignore[misc]
+                string.append(sym)
+            return Exploration(False, len(parent), tuple(reversed(string)))
+        new = []
+        for i, (row, qrow) in enumerate(zip(nxt.tolist(), table.delta[qs].tolist())):
+            for a, pair in enumerate(zip(row, qrow)):
+                if pair not in parent:
+                    parent[pair] = (frontier[i], a)
+                    new.append(pair)
+        frontier = new
+    return Exploration(True, len(parent), None)
+
+
+def run_network(spec: Any, net: Any, s0: tuple[int, ...], string: tuple[int, ...],
+                observe: tuple[int, ...] | None = None) -> list[NetStep]:
+    """Exact step-by-step trace (Fractions) of a network on a string."""
+    strict, s, steps = spec.step.value == "strict", tuple(s0), []
+    fire = lambda z: int(z > 0 if strict else z >= 0)  # noqa: E731
+    for a in string:
+        x = spec.behaviour.alphabet[a]
+        z = tuple(sum((w * v for w, v in zip(net.W[i] + net.U[i], x + s)), Fraction(0))
+                  + net.b[i] for i in range(len(net.W)))
+        s2 = tuple(fire(v) for v in z)
+        y = (tuple(fire(sum((w * v for w, v in zip(row, s2)), Fraction(0)) + c)
+                   for row, c in zip(net.V, net.c)) if net.V
+             else tuple(s2[i] for i in (observe if observe is not None else spec.shape.observe)))
+        steps.append(NetStep(a, s, z, s2, y))
+        s = s2
+    return steps
+
+
+def run_machine(table: Table, string: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
+    """(state before the step, wanted output) per step of a string."""
+    q, steps = table.start, []
+    for a in string:
+        steps.append((q, tuple(int(v) for v in table.out[q, a])))
+        q = int(table.delta[q, a])
+    return steps
+
+
+@dataclass(frozen=True)
+class _Sequence:  # the attributes of a NetSequence the network checker reads
+    inputs: tuple[tuple[Fraction, ...], ...]
+    outputs: tuple[tuple[int, ...], ...]
+    s0: tuple[int | None, ...]
+    line: int
+
+
+def check_impossibility(spec: Any, cert: dict[str, Any]) -> None:
+    """Replay "no k-unit network does this": the strings' outputs follow from the behaviour,
+    and the core's refutation (verify-certificate/2) holds for those strings."""
+    from verify.trusted import network  # the threshold-rnn checker
+
+    if cert.get("format") != FORMAT:
+        raise CheckFailure(f"not a {FORMAT} certificate: format {cert.get('format')!r}")
+    k, beh, table = cert.get("units"), spec.behaviour, machine_table(spec)
+    refutation = cert.get("refutation") or {}
+    if not isinstance(k, int) or refutation.get("units") != k:
+        raise CheckFailure(f"units {k!r} and the refutation's units "
+                           f"{refutation.get('units')!r} must be the same whole number")
+    sequences = []
+    for j, entry in enumerate(cert.get("strings", [])):
+        unknown = [s for s in entry["input"] if s not in beh.names]
+        if unknown or len(entry["input"]) != len(entry["output"]):
+            raise CheckFailure(f"string {j}: symbol {unknown[0]!r} is not in the alphabet"
+                               if unknown else f"string {j}: inputs and outputs differ in length")
+        string = tuple(beh.names.index(s) for s in entry["input"])
+        for t, ((_, want), printed) in enumerate(zip(run_machine(table, string),
+                                                     entry["output"]), 1):
+            text = "".join("?" if v == DONT_CARE else str(v) for v in want)
+            if printed != text:
+                raise CheckFailure(f"string {j}, step {t}: the behaviour gives output {text!r}, "
+                                   f"the certificate says {printed!r}")
+        sequences.append(_Sequence(tuple(beh.alphabet[a] for a in string), tuple(
+            tuple(r) for _, r in run_machine(table, string)), tuple(beh.s0[:k]), 0))
+    network.check_certificate(dataclasses.replace(spec, sequences=tuple(sequences)), refutation)
