@@ -54,3 +54,45 @@ def strings(n_symbols: int, max_len: int):  # type: ignore[no-untyped-def]
     """Every string up to max_len, shortest first, then in alphabet order."""
     for n in range(1, max_len + 1):
         yield from itertools.product(range(n_symbols), repeat=n)
+
+
+def z3_search(spec: ThresholdSpec, units: int, *, deadline: float | None = None):  # type: ignore[no-untyped-def]
+    """An independent oracle for the core's ``search`` (real weights only, no certificate):
+    one Boolean per hidden value, real weights, one equivalence per step, solved by Z3."""
+    import types
+
+    import z3
+
+    k, d, m = units, spec.shape.inputs, spec.shape.readout
+    strict = spec.step is StepKind.STRICT
+    W = [[z3.Real(f"W{i}_{j}") for j in range(d)] for i in range(k)]
+    U = [[z3.Real(f"U{i}_{j}") for j in range(k)] for i in range(k)]
+    b = [z3.Real(f"b{i}") for i in range(k)]
+    V = [[z3.Real(f"V{o}_{j}") for j in range(k)] for o in range(m or 0)]
+    c = [z3.Real(f"c{o}") for o in range(m or 0)]
+    fire = lambda z: z > 0 if strict else z >= 0  # noqa: E731
+    solver = z3.Solver()
+    for n, seq in enumerate(spec.sequences):
+        prev = [z3.BoolVal(bool(v)) for v in seq.s0]
+        for t, (x, y) in enumerate(zip(seq.inputs, seq.outputs)):
+            s = [z3.Bool(f"s{n}_{t}_{i}") for i in range(k)]
+            for i in range(k):
+                z = (sum(W[i][j] * z3.RealVal(str(x[j])) for j in range(d))
+                     + sum(z3.If(prev[j], U[i][j], 0) for j in range(k)) + b[i])
+                solver.add(s[i] == fire(z))
+            outs = ([fire(sum(z3.If(s[j], V[o][j], 0) for j in range(k)) + c[o])
+                     for o in range(m)] if m else [s[i] for i in spec.shape.observe])
+            for o, want in zip(outs, y):
+                if want != -1:
+                    solver.add(o == bool(want))
+            prev = s
+    if solver.check() != z3.sat:
+        return types.SimpleNamespace(status="unrealizable", network=None, s0=None,
+                                     certificate=None, reason="z3: unsat", stats={})
+    model = solver.model()
+    val = lambda v: Fraction(model.eval(v, model_completion=True).as_fraction())  # noqa: E731
+    found = Network(tuple(tuple(map(val, r)) for r in W), tuple(tuple(map(val, r)) for r in U),
+                    tuple(map(val, b)), tuple(tuple(map(val, r)) for r in V), tuple(map(val, c)))
+    return types.SimpleNamespace(status="realizable", network=found,
+                                 s0=tuple(seq.s0 for seq in spec.sequences),
+                                 certificate=None, reason="", stats={})
