@@ -21,6 +21,11 @@ import numpy as np
 from verify.errors import SpecError
 from verify.input.exact import Series, parse_number
 from verify.input.ineq import parse_inequality
+from verify.models.threshold.model_keys import (
+    THRESHOLD_KEYS,
+    THRESHOLD_WITNESS_KEYS,
+    refuse_foreign,
+)
 from verify.models.threshold.spec import PARAMS, Claim, Inequality, RnnSpec, Sequence, StepKind
 from verify.input.yamldoc import Node, load_file
 
@@ -43,6 +48,7 @@ def load_rnn_path(path: str) -> RnnSpec:
 
 def load_rnn_spec(root: Node) -> RnnSpec:
     """Validate a composed spec (a mapping) into an :class:`RnnSpec`."""
+    refuse_foreign(root, THRESHOLD_KEYS, "threshold-rnn")
     fields = root.mapping(allowed=TOP_KEYS, required={"model"})
     model = _text(fields["model"])
     if model != MODEL:
@@ -422,6 +428,7 @@ def _claim(node: Node, n_sequences: int) -> Claim:
 
 
 def _witness(node: Node, n_sequences: int) -> tuple[dict[str, Fraction], tuple[int, ...] | None]:
+    refuse_foreign(node, THRESHOLD_WITNESS_KEYS, "threshold-rnn")
     parts = node.mapping(allowed={*PARAMS, "s0"}, required=set(PARAMS))
     values = {p: _number(parts[p]) for p in PARAMS}
     if "s0" not in parts:

@@ -1,0 +1,252 @@
+"""Stage: spec. The ``sequences:`` of a threshold-rnn spec: input and output vectors.
+
+Part of the loader (:mod:`verify.models.threshold.network_load`). An input is a list with
+one vector per step, each a digit string (``"01"``: x = (0, 1)) or a list of numbers; a
+single digit string stands for a one-input sequence (``"0110"``); ``{file: x.npy}`` holds
+a (T, d) array (or a 1-D one when d = 1), ``.csv``/``.txt`` one step per line. Outputs
+are the same with entries 0, 1 or ``?``. Long digit-string lists take a NumPy path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from verify.input.exact import parse_number
+from verify.input.vectors import OutputTable, VectorSeries
+from verify.input.yamldoc import Node
+from verify.models.threshold.load import (
+    _BOOL,
+    _data_path,
+    _element,
+    _number,
+    _read_tokens,
+    _text,
+)
+from verify.models.threshold.network import DONT_CARE, NetSequence
+
+SEQUENCE_KEYS = {"name", "input", "output", "s0"}
+_HINT = ('one vector per step: a digit string such as "01" or a list of numbers such as '
+         "[0.5, -1]; or {file: name.npy | name.csv | name.txt}")
+
+
+def load_sequences(node: Node, declared: int | None, outputs: int,
+                   s0: tuple[int | None, ...], base: Path,
+                   read_s0: Callable[[Node], tuple[int | None, ...]]
+                   ) -> tuple[tuple[NetSequence, ...], int]:
+    """The examples, and d (declared, or taken from the first input vector)."""
+    entries = node.elements() if not node.is_null else []
+    if not entries:
+        raise node.error("sequences is empty; give at least one {input: ..., output: ...}")
+    out = []
+    d = declared
+    for entry in entries:
+        parts = entry.mapping(allowed=SEQUENCE_KEYS, required={"input", "output"})
+        if "name" in parts and not parts["name"].is_null:
+            _text(parts["name"])
+        own = read_s0(parts["s0"]) if "s0" in parts else s0
+        inputs = read_inputs(parts["input"], d, base)
+        d = inputs.width
+        outs = read_outputs(parts["output"], outputs, base)
+        if len(inputs) == 0:
+            raise parts["input"].error("the input sequence is empty; give at least one step")
+        if len(outs) != len(inputs):
+            raise parts["output"].error(
+                f"output has {len(outs)} steps but input has {len(inputs)}; give exactly "
+                "one output vector per input vector")
+        out.append(NetSequence(inputs=inputs, outputs=outs, s0=own, line=entry.line))
+    assert d is not None
+    return tuple(out), d
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+def read_inputs(node: Node, d: int | None, base: Path) -> VectorSeries:
+    if node.is_mapping:
+        return _file_inputs(node, d, base)
+    if node.is_scalar:
+        digits = _digits(node, "input")
+        _width(node, 1, d, "input")
+        return VectorSeries.from_ints(digits.reshape(-1, 1))
+    raws = node.raw.value
+    fast = _digit_rows(node)
+    if fast is not None:
+        _width(node, fast.shape[1] if len(fast) else (d or 1), d, "input", first=True)
+        return VectorSeries.from_ints(fast)
+    rows = []
+    for i in range(len(raws)):
+        e = _element(node, i)
+        vec = _number_vector(e)
+        d = _width(e, len(vec), d, "input")
+        rows.append(vec)
+    return VectorSeries.from_rows(rows, d or 1)
+
+
+def _number_vector(node: Node) -> list[Fraction]:
+    if node.is_sequence:
+        return [_number(e) for e in node.elements()]
+    if node.is_scalar and node.raw.tag != _BOOL and not node.is_null:
+        text = node.text().strip()
+        if text.isascii() and text.isdigit():
+            return [Fraction(int(c)) for c in text]
+    return [_number(node)]  # one number: a one-input step (errors name the element)
+
+
+def _digit_rows(node: Node) -> np.ndarray | None:
+    """Every element a digit string of one length: a (T, d) int array, else None."""
+    raws = node.raw.value
+    texts = [r.value if isinstance(r.value, str) and r.tag != "tag:yaml.org,2002:bool"
+             else None for r in raws]
+    if not texts or None in texts:
+        return None
+    width = len(texts[0])  # type: ignore[arg-type]
+    if width == 0 or any(len(t) != width for t in texts):  # type: ignore[arg-type]
+        return None
+    joined = "".join(texts)  # type: ignore[arg-type]
+    if not joined.isascii():
+        return None
+    digits = np.frombuffer(joined.encode("ascii"), dtype=np.uint8) - np.uint8(48)
+    if int(digits.max()) > 9:
+        return None
+    return digits.astype(np.int64).reshape(len(texts), width)
+
+
+def _width(node: Node, got: int, want: int | None, what: str, first: bool = False) -> int:
+    if want is not None and got != want:
+        where = f"{what} vectors have" if first else f"this {what} vector has"
+        raise node.error(f"{where} {got} entries, but each {what} needs {want} "
+                         f"({'inputs' if what == 'input' else 'outputs'}: {want})")
+    return got
+
+
+def _digits(node: Node, what: str) -> np.ndarray:
+    text = "".join(_text(node).split()) if node.raw.tag != _BOOL else ""
+    if not text or not text.isascii() or not text.isdigit():
+        raise node.error(f"{what} must be a list with {_HINT}")
+    return (np.frombuffer(text.encode("ascii"), dtype=np.uint8) - 48).astype(np.int64)
+
+
+def _file_inputs(node: Node, d: int | None, base: Path) -> VectorSeries:
+    full, fnode = _data_path(node, base)
+    if full.suffix.lower() == ".npy":
+        arr = _load_matrix(full, fnode)
+        if arr.dtype.kind not in "biuf":
+            raise fnode.error(f"{full.name!r} holds {arr.dtype} values; use a bool, integer "
+                              "or float array")
+        _width(fnode, arr.shape[1], d, "input", first=True)
+        try:
+            if arr.dtype.kind == "f":
+                return VectorSeries.from_floats(arr)
+            return VectorSeries.from_ints(arr.astype(np.int64))
+        except ValueError as exc:
+            raise fnode.error(f"{full.name!r}: {exc}") from None
+    rows = _text_rows(full, fnode)
+    width = len(rows[0]) if rows else (d or 1)
+    _width(fnode, width, d, "input", first=True)
+    vals = []
+    for i, toks in enumerate(rows):
+        if len(toks) != width:
+            raise fnode.error(f"{full.name!r} row {i + 1} has {len(toks)} numbers, the first "
+                              f"row {width}")
+        try:
+            vals.append([parse_number(t) for t in toks])
+        except ValueError as exc:
+            raise fnode.error(f"{full.name!r} row {i + 1}: {exc}") from None
+    return VectorSeries.from_rows(vals, width)
+
+
+def _load_matrix(full: Path, fnode: Node) -> np.ndarray:
+    try:
+        arr = np.load(full, allow_pickle=False)  # no pickles: they can carry code
+    except (OSError, ValueError, EOFError) as exc:
+        raise fnode.error(f"cannot read {full.name!r} as a .npy array: "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                          ) from None
+    if not isinstance(arr, np.ndarray):
+        getattr(arr, "close", lambda: None)()
+        raise fnode.error(f"{full.name!r} is not a single .npy array")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise fnode.error(f"{full.name!r} has shape {arr.shape}; give a (steps, entries) "
+                          "2-D array")
+    return arr
+
+
+def _text_rows(full: Path, fnode: Node) -> list[list[str]]:
+    text, _ = _read_tokens(full, fnode)
+    return [line.replace(",", " ").split() for line in text.splitlines() if line.strip()]
+
+
+# -- outputs --------------------------------------------------------------------------------
+
+_OUT = {"0": 0, "1": 1, "?": DONT_CARE}
+
+
+def read_outputs(node: Node, m: int, base: Path) -> OutputTable:
+    if node.is_mapping:
+        return _file_outputs(node, m, base)
+    if node.is_scalar:
+        text = "".join(_text(node).split()) if node.raw.tag != _BOOL else ""
+        vals = [_OUT.get(c) for c in text]
+        if not text or None in vals:
+            raise node.error('output must be a list with one vector per step, entries 0, 1 '
+                             'or ? (e.g. ["01", "1?"]), or one string such as "01?1"')
+        _width(node, 1, m, "output")
+        return OutputTable(np.array(vals, dtype=np.int8).reshape(-1, 1))
+    rows = []
+    for i in range(len(node.raw.value)):
+        e = _element(node, i)
+        vec = _output_vector(e)
+        _width(e, len(vec), m, "output")
+        rows.append(vec)
+    return OutputTable(np.array(rows, dtype=np.int8).reshape(len(rows), m))
+
+
+def _output_vector(node: Node) -> list[int]:
+    entries = node.elements() if node.is_sequence else None
+    if entries is None:
+        if node.raw.tag == _BOOL or node.is_null or node.is_mapping:
+            raise node.error("an output vector is a string such as \"01?\" or a list of 0, 1 "
+                             "and ?")
+        text = node.text().strip()
+        vals = [_OUT.get(c) for c in text]
+        if not text or None in vals:
+            raise node.error(f"output entries are 0, 1 or ? (any value), not {text[:40]!r}")
+        return vals  # type: ignore[return-value]
+    out = []
+    for e in entries:
+        text = e.text().strip() if e.is_scalar and e.raw.tag != _BOOL else None
+        if text not in _OUT:
+            raise e.error("output entries are 0, 1 or ? (any value is fine there)")
+        out.append(_OUT[text])  # type: ignore[index]
+    return out
+
+
+def _file_outputs(node: Node, m: int, base: Path) -> OutputTable:
+    full, fnode = _data_path(node, base)
+    if full.suffix.lower() == ".npy":
+        arr = _load_matrix(full, fnode)
+        _width(fnode, arr.shape[1], m, "output", first=True)
+        bad = np.argwhere((arr != 0) & (arr != 1))
+        if len(bad):
+            i, j = (int(v) for v in bad[0])
+            raise fnode.error(f"{full.name!r}: step {i + 1}, entry {j} is {arr[i, j]!r}; "
+                              "outputs must be 0 or 1")
+        return OutputTable(arr.astype(np.int8))
+    rows = _text_rows(full, fnode)
+    vals = []
+    for i, toks in enumerate(rows):
+        if len(toks) == 1 and m > 1 and len(toks[0]) == m:
+            toks = list(toks[0])  # "01?" on a line
+        v = [_OUT.get(t) for t in toks]
+        if None in v:
+            raise fnode.error(f"{full.name!r} row {i + 1}: outputs are 0, 1 or ?")
+        if len(v) != m:
+            raise fnode.error(f"{full.name!r} row {i + 1} has {len(v)} outputs; each step "
+                              f"needs {m}")
+        vals.append(v)
+    return OutputTable(np.array(vals, dtype=np.int8).reshape(len(vals), m))
