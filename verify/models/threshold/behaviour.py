@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from verify.input import window
 from verify.input.exact import parse_number
@@ -61,8 +62,11 @@ class Behaviour:
     line: int = 0
 
 
-def load_behaviour(node: Node, shape: Shape, *, s0: tuple[int | None, ...]) -> Behaviour:
-    """Validate ``behaviour:`` against the spec's shape (d inputs, m outputs) and s0."""
+def load_behaviour(node: Node, shape: Shape, *, s0: tuple[int | None, ...],
+                   step: Any = None, base: Any = None) -> Behaviour:
+    """Validate ``behaviour:`` against the spec's shape (d inputs, m outputs) and s0 (one
+    entry per unit, for the largest k). ``step`` and ``base`` are accepted from the loader
+    and unused: the step is the spec's, a behaviour reads no files."""
     fields = node.mapping(allowed=KEYS, required={"alphabet"})
     given = [k for k in ("machine", "output", "network") if k in fields]
     if len(given) != 1:

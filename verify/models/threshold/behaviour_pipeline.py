@@ -79,7 +79,7 @@ def _judge_witness(spec: ThresholdSpec, net: Network,
                                                            for a in ex.string], "trace": rows}
     lines.append(f"  incorrect: on the input string {' '.join(r['x'] for r in rows)} "
                  f"(length {len(rows)}: the shortest failing string, first in alphabet "
-                 f"order) the output at step {len(rows)} differs; after {ex.pairs} pairs")
+                 f"order) the output at step {len(rows)} differs (found after exploring {ex.pairs} pair(s))")
     lines.append(_trace_text(rows))
     return Outcome(spec.path, "checked", ExitCode.CLAIM_INCORRECT, payload, "\n".join(lines))
 
