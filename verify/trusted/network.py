@@ -1,0 +1,408 @@
+"""Stage: checker. TRUSTED. Threshold networks: simulation, witnesses, verify-certificate/2.
+
+Reads a ``model: threshold-rnn`` spec through plain attributes only (``shape``, ``step``,
+``weights``, ``bias``, ``fixed``, ``sequences``) and certificates as the printed JSON
+dicts (numbers as strings "p/q"), exactly, with :class:`fractions.Fraction`. It never
+searches: a proof tree is *replayed* (README, "Hidden states and proofs").
+
+Replay. A branch holds a partial transition table over entries ``("state", i, x, sigma)``
+(unit i's value for input x after state sigma), ``("s0", j, i)`` (a free initial value)
+and ``("readout", o, s)``. At every node the checker simulates the sequences in order --
+sequence j = 0, 1, ...; its s0 units i = 0..k-1; then each step t: state units
+i = 0..k-1 (entry at (x_t, s_(t-1))), then readout units o = 0..m-1 whose output is not
+"?" (entry at s_t) -- looking each entry up. An unassigned entry whose value an output
+at that step dictates (an observed unit, a readout) is assigned that value (any fitting
+network has it); the first unassigned entry no output dictates stops the run and must be
+the node's split; an assigned entry contradicting an output stops it as a clash. Hence a
+prover can split only on the entry the run reached, and every row a leaf cites is
+re-derived from entries assigned on its own branch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from verify.trusted.checker import CheckFailure, check_motzkin
+
+FORMAT = "verify-certificate/2"
+DONT_CARE = -1
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    sequence: int
+    t: int                              # 1-based
+    x: tuple[Fraction, ...]
+    s_prev: tuple[int, ...]
+    z: tuple[Fraction, ...]             # per state unit
+    s: tuple[int, ...]
+    y: tuple[int, ...]                  # the network's outputs
+    expected: tuple[int, ...]           # the spec's (DONT_CARE for "?")
+
+    def differs(self) -> list[int]:
+        return [o for o, (g, e) in enumerate(zip(self.y, self.expected)) if e not in (g, -1)]
+
+
+def _step(z: Fraction, strict: bool) -> int:
+    return int(z > 0) if strict else int(z >= 0)
+
+
+def _strict(spec: Any) -> bool:
+    return bool(spec.step.value == "strict")
+
+
+def _dot(a: Any, b: Any) -> Fraction:
+    return sum((p * q for p, q in zip(a, b)), Fraction(0))
+
+
+# -- witnesses ------------------------------------------------------------------------
+
+def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
+    strict, shape = _strict(spec), spec.shape
+    runs = []
+    for j, seq in enumerate(spec.sequences):
+        s, run = tuple(int(v) for v in s0[j]), []
+        for t, (x, want) in enumerate(zip(seq.inputs, seq.outputs), start=1):
+            z = tuple(_dot(w, x) + _dot(u, s) + bi for w, u, bi in zip(net.W, net.U, net.b))
+            new = tuple(_step(v, strict) for v in z)
+            if shape.readout is not None:
+                y = tuple(_step(_dot(v, new) + c, strict) for v, c in zip(net.V, net.c))
+            else:
+                y = tuple(new[i] for i in shape.observe)
+            run.append(StepTrace(j, t, tuple(x), s, z, new, y, tuple(want)))
+            s = new
+        runs.append(run)
+    return runs
+
+
+def first_difference(spec: Any, net: Any, s0: Any) -> StepTrace | None:
+    """The first step (first sequence, then first t) where an output (not "?") differs."""
+    for run in simulate(spec, net, s0):
+        for step in run:
+            if step.differs():
+                return step
+    return None
+
+
+def names(spec: Any, units: int, kind: str, index: int) -> list[str]:
+    """The weights of one unit, in row order: W[i][*], U[i][*], b[i] or V[o][*], c[o]."""
+    if kind == "state":
+        return ([f"W[{index}][{j}]" for j in range(spec.shape.inputs)]
+                + [f"U[{index}][{j}]" for j in range(units)] + [f"b[{index}]"])
+    return [f"V[{index}][{j}]" for j in range(units)] + [f"c[{index}]"]
+
+
+def _parse_name(name: str) -> tuple[str, tuple[int, ...]]:
+    return name[0], tuple(int(p) for p in name[2:-1].split("]["))
+
+
+def _domain(spec: Any, block: str) -> Any:
+    return spec.bias if block in ("b", "c") else spec.weights
+
+
+def check_witness(spec: Any, units: int, net: Any, s0: Any) -> None:
+    shape, k = spec.shape, units
+    m = shape.readout or 0
+    want = {"W": (k, shape.inputs), "U": (k, k), "b": (k,), "V": (m, k), "c": (m,)}
+    for block, dims in want.items():
+        value = getattr(net, block)
+        got = (len(value),) if len(dims) == 1 else (len(value),) + tuple(
+            {len(r) for r in value} or {dims[1]})
+        if got != dims:
+            raise CheckFailure(f"{block} has shape {got}, a {k}-unit network needs {dims}")
+        flat = value if len(dims) == 1 else [v for r in value for v in r]
+        for pos, v in enumerate(flat):
+            idx = (pos,) if len(dims) == 1 else divmod(pos, dims[1])
+            name = block + "".join(f"[{i}]" for i in idx)
+            fixed = spec.fixed.get((block, tuple(idx)))
+            if fixed is not None and v != fixed:
+                raise CheckFailure(f"{name} = {v}, but the spec fixes it to {fixed}")
+            if not _domain(spec, block).contains(Fraction(v)):
+                raise CheckFailure(f"{name} = {v} is outside the spec's weight domain")
+    if not shape.readout and any(i >= k for i in shape.observe):
+        raise CheckFailure(f"observe names a unit a {k}-unit network lacks")
+    if len(s0) != len(spec.sequences):
+        raise CheckFailure("the witness gives s0 for the wrong number of sequences")
+    for j, (seq, v) in enumerate(zip(spec.sequences, s0)):
+        if len(v) != k or any(b not in (0, 1) or (a is not None and a != b)
+                              for a, b in zip(seq.s0, v)):
+            raise CheckFailure(f"sequence {j}: s0 = {list(v)} is not allowed by the spec")
+    bad = first_difference(spec, net, s0)
+    if bad is not None:
+        o = bad.differs()[0]
+        raise CheckFailure(f"sequence {bad.sequence}, t={bad.t}: output {o} is {bad.y[o]}, "
+                           f"expected {bad.expected[o]} (z = {', '.join(map(str, bad.z))})")
+
+
+# -- verify-certificate/2 -------------------------------------------------------------
+
+def _key(entry: Any) -> Key:
+    """An ENTRY as printed -> the table key (ValueError/KeyError/TypeError if malformed)."""
+    if "s0" in entry:
+        return ("s0", int(entry["s0"]["sequence"]), int(entry["s0"]["unit"]))
+    kind, i = entry["unit"]["kind"], int(entry["unit"]["index"])
+    if kind == "state":
+        return ("state", i, tuple(Fraction(v) for v in entry["input"]),
+                tuple(int(v) for v in entry["previous"]))
+    return ("readout", i, tuple(int(v) for v in entry["state"]))
+
+
+def show(key: Key) -> str:
+    if key[0] == "s0":
+        return f"s0 of unit {key[2]} in sequence {key[1]}"
+    if key[0] == "state":
+        return (f"unit {key[1]} at input ({', '.join(map(str, key[2]))}) after state "
+                f"{''.join(map(str, key[3]))}")
+    return f"readout {key[1]} at state {''.join(map(str, key[2]))}"
+
+
+@dataclass
+class Branch:
+    table: dict[Key, int]
+    bounds: dict[str, tuple[Fraction | None, Fraction | None]]   # from integer branches
+    cursor: tuple[int, int, tuple[int, ...] | None]              # (j, t done, s_t)
+    path: str
+    seen: dict[Key, tuple[int, int]] | None = None   # for provers: entry -> first (j, t)
+
+
+class Replay:
+    def __init__(self, spec: Any, units: int) -> None:
+        self.spec, self.k, self.strict = spec, units, _strict(spec)
+        self.m = spec.shape.readout or 0
+        self.observed: dict[int, list[int]] = {}
+        if spec.shape.readout is None:
+            for o, i in enumerate(spec.shape.observe):
+                if i >= units:
+                    raise CheckFailure(f"observe names unit {i}, a {units}-unit network "
+                                       "lacks it")
+                self.observed.setdefault(i, []).append(o)
+
+    def advance(self, br: Branch) -> tuple[str, Any]:
+        """Run the simulation on (and assigning outputs' entries into) ``br`` until it
+        needs a split ("split", key), meets a clash ("clash", (j, t, o)) or ends."""
+        j, t, s = br.cursor
+        seqs, table = self.spec.sequences, br.table
+        while j < len(seqs):
+            seq = seqs[j]
+            if s is None:
+                vals = []
+                for i in range(self.k):
+                    v = seq.s0[i] if seq.s0[i] is not None else table.get(("s0", j, i))
+                    if v is None:
+                        return "split", ("s0", j, i)
+                    vals.append(v)
+                s, t = tuple(vals), 0
+                br.cursor = (j, 0, s)
+            if t == len(seq.inputs):
+                j, t, s = j + 1, 0, None
+                br.cursor = (j, 0, None)
+                continue
+            x, y, new = tuple(seq.inputs[t]), seq.outputs[t], []
+            for i in range(self.k):
+                key, wants = ("state", i, x, s), [(o, y[o]) for o in self.observed.get(i, ())
+                                                  if y[o] != DONT_CARE]
+                v = table.get(key)
+                if br.seen is not None:
+                    br.seen.setdefault(key, (j, t + 1))
+                if v is None and not wants:
+                    return "split", key
+                for o, w in wants:
+                    if v is None:
+                        v = table[key] = w
+                    elif v != w:
+                        return "clash", (j, t + 1, o)
+                new.append(v)
+            s, t = tuple(new), t + 1
+            for o in range(self.m):
+                if y[o] != DONT_CARE:
+                    v = table.setdefault(("readout", o, s), y[o])
+                    if br.seen is not None:
+                        br.seen.setdefault(("readout", o, s), (j, t))
+                    if v != y[o]:
+                        return "clash", (j, t, o)
+            br.cursor = (j, t, s)
+        return "end", None
+
+    def states(self, br: Branch, j: int, t: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(s_(t-1), s_t) of sequence j under the branch's table, by lookups only."""
+        if not (0 <= j < len(self.spec.sequences) and 1 <= t <= len(
+                self.spec.sequences[j].inputs)):
+            raise CheckFailure(f"there is no step t={t} in sequence {j}")
+        seq = self.spec.sequences[j]
+        s = tuple(seq.s0[i] if seq.s0[i] is not None else br.table.get(("s0", j, i))
+                  for i in range(self.k))
+        for step in range(t):
+            if None in s:
+                raise CheckFailure(f"sequence {j}, t={t}: the table on this branch does not "
+                                   f"determine the state at t={step}")
+            prev = s
+            s = tuple(br.table.get(("state", i, tuple(seq.inputs[step]), prev))
+                      for i in range(self.k))
+        return prev, s
+
+    def row(self, br: Branch, r: Any, unit: tuple[str, int]) -> tuple[list[Fraction], Fraction, bool]:
+        """A cited ROW re-derived on this branch, as (coefficients, constant, strict)."""
+        params = names(self.spec, self.k, *unit)
+        if "bound" in r:
+            name, value, rel = r["bound"], Fraction(r["value"]), r["relation"]
+            if name not in params:
+                raise CheckFailure(f"bound on {name}, which is not a weight of this unit")
+            block, idx = _parse_name(name)
+            dom, fix = _domain(self.spec, block), self.spec.fixed.get((block, idx))
+            lows = [v for v in (dom.low, fix, br.bounds.get(name, (None, None))[0]) if v is not None]
+            highs = [v for v in (dom.high, fix, br.bounds.get(name, (None, None))[1]) if v is not None]
+            ok = (rel == ">=" and any(value <= v for v in lows)) or (
+                rel == "<=" and any(value >= v for v in highs))
+            if not ok:
+                raise CheckFailure(f"{name} {rel} {value} does not follow from the weight "
+                                   "domain, the fixed entries or this branch's bounds")
+            sign = 1 if rel == ">=" else -1
+            return [Fraction(sign * (p == name)) for p in params], -sign * value, False
+        j, t = int(r["sequence"]), int(r["t"])
+        kind, i = r["unit"]["kind"], int(r["unit"]["index"])
+        if (kind, i) != unit:
+            raise CheckFailure(f"sequence {j}, t={t}: a row of {kind} unit {i} in a "
+                               f"certificate over {unit[0]} unit {unit[1]}")
+        prev, s = self.states(br, j, t)
+        if kind == "state":
+            key, point = ("state", i, tuple(self.spec.sequences[j].inputs[t - 1]), prev), None
+            point = list(key[2]) + list(prev) + [1]
+        else:
+            if None in s:
+                raise CheckFailure(f"sequence {j}, t={t}: the table on this branch does not "
+                                   f"determine the state at t={t}")
+            key, point = ("readout", i, s), list(s) + [1]
+        v = br.table.get(key)
+        if v is None:
+            raise CheckFailure(f"sequence {j}, t={t}: {show(key)} is not assigned on this "
+                               "branch")
+        sign = 1 if v == 1 else -1
+        coeffs = [Fraction(sign * p) for p in point]
+        strict = (v == 1) == self.strict
+        printed = {n: Fraction(c) for n, c in r["coefficients"].items() if Fraction(c) != 0}
+        if printed != {n: c for n, c in zip(params, coeffs) if c} or (
+                r["relation"] == ">") != strict:
+            want = " + ".join(f"{c}*{n}" for n, c in zip(params, coeffs) if c)
+            raise CheckFailure(f"sequence {j}, t={t}: on this branch {show(key)} is {v}, which "
+                               f"requires {want} {'>' if strict else '>='} 0, not the row "
+                               "printed")
+        return coeffs, Fraction(0), strict
+
+    def leaf(self, br: Branch, body: Any) -> None:
+        unit = (body["unit"]["kind"], int(body["unit"]["index"]))
+        if unit[0] not in ("state", "readout") or not 0 <= unit[1] < (
+                self.k if unit[0] == "state" else self.m):
+            raise CheckFailure(f"there is no {unit[0]} unit {unit[1]}")
+        rows = [self.row(br, r, unit) for r in body["rows"]]
+        check_motzkin([(tuple(c), const, st) for c, const, st in rows],
+                      [Fraction(r["multiplier"]) for r in body["rows"]], irreducible=False)
+
+    def node(self, br: Branch, node: Any) -> list[tuple[Branch, Any]]:
+        """Check one node; return its children (branch, node) to check."""
+        event, what = self.advance(br)
+        if "motzkin" in node:
+            self.leaf(br, node["motzkin"])
+            return []
+        if "clash" in node:
+            c = node["clash"]
+            got = (int(c["sequence"]), int(c["t"]), int(c["output"]))
+            if event != "clash" or what != got:
+                raise CheckFailure(f"clash at sequence {got[0]}, t={got[1]}, output {got[2]}"
+                                   f", but on this branch the simulation {_says(event, what)}")
+            return []
+        cases = node["cases"]
+        if "split" in node:
+            key = _key(node["split"]["entry"])
+            if event != "split" or key != what:
+                raise CheckFailure(f"split on {show(key)}, but on this branch the simulation "
+                                   + _says(event, what))
+            if sorted(int(c["value"]) for c in cases) != [0, 1]:
+                raise CheckFailure(f"the split on {show(key)} needs exactly the cases 0 and "
+                                   f"1, not {[c['value'] for c in cases]}")
+            return [(Branch({**br.table, key: int(c["value"])}, br.bounds, br.cursor,
+                             f"{br.path} / {show(key)} = {c['value']}"), c["proof"])
+                    for c in cases]
+        return self.branch(br, node["branch"], cases)
+
+    def branch(self, br: Branch, body: Any, cases: Any) -> list[tuple[Branch, Any]]:
+        """Integer weights: W <= v in case "<=", W >= v + 1 in case ">="."""
+        name, v = body["weight"], Fraction(body["value"])
+        block, idx = _parse_name(name)
+        if not _domain(self.spec, block).integer or v.denominator != 1 or not any(
+                name in names(self.spec, self.k, kind, i)
+                for kind, n in (("state", self.k), ("readout", self.m)) for i in range(n)):
+            raise CheckFailure(f"branch on {name} = {v}: only an integer weight of the "
+                               "network may be branched on, at an integer")
+        if sorted(c["side"] for c in cases) != ["<=", ">="]:
+            raise CheckFailure(f"the branch on {name} needs exactly the cases <= and >=")
+        low, high = br.bounds.get(name, (None, None))
+        out = []
+        for c in cases:
+            bound = (low, v) if c["side"] == "<=" else (v + 1, high)
+            out.append((Branch(dict(br.table), {**br.bounds, name: bound}, br.cursor,
+                                f"{br.path} / {name} {c['side']} {v}"), c["proof"]))
+        return out
+
+
+def _says(event: str, what: Any) -> str:
+    if event == "split":
+        return f"next needs {show(what)}"
+    if event == "clash":
+        return f"first clashes at sequence {what[0]}, t={what[1]}, output {what[2]}"
+    return "reaches the end without a clash or an unassigned entry"
+
+
+def check_certificate(spec: Any, cert: Any) -> None:
+    """Check that no ``cert["units"]``-unit network in the spec's domains fits the spec."""
+    if not isinstance(cert, dict) or cert.get("format") != FORMAT:
+        raise CheckFailure(f"not a {FORMAT} certificate")
+    units = cert.get("units")
+    if not isinstance(units, int) or units < 1:
+        raise CheckFailure(f"units must be a positive integer, not {units!r}")
+    replay = Replay(spec, units)
+    todo = [(Branch({}, {}, (0, 0, None), "root"), cert["proof"])]
+    while todo:
+        br, node = todo.pop()
+        try:
+            todo.extend(replay.node(br, node))
+        except CheckFailure as exc:
+            raise CheckFailure(f"at {br.path}: {exc}") from None
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+            raise CheckFailure(f"at {br.path}: malformed node ({exc!r})") from None
+
+
+# -- fewest units ---------------------------------------------------------------------
+
+def smallest_units(spec: Any) -> int:
+    """The fewest units worth asking about: ``units: {min}``, and every observed unit."""
+    observed = 0 if spec.shape.readout is not None else 1 + max(spec.shape.observe, default=-1)
+    return max(spec.min_units, observed, 1)
+
+
+def monotone_in_units(spec: Any) -> bool:
+    """Does k units fitting imply k + 1 units fitting? Yes when a dead unit is allowed:
+    zero weights into it, out of it and to the readout (its bias is then anything: its
+    state is constant and ignored), i.e. 0 is an allowed weight and no fixed W/U/V entry
+    is non-zero."""
+    return spec.weights.contains(Fraction(0)) and all(
+        v == 0 for (block, _), v in spec.fixed.items() if block in ("W", "U", "V"))
+
+
+def check_fewest(spec: Any, units: int, net: Any, s0: Any, refutations: dict[int, Any]) -> None:
+    """``units`` is the fewest: a witness for it, and a certificate for k - 1 (monotone
+    specs) or for every k from :func:`smallest_units` to ``units - 1``."""
+    check_witness(spec, units, net, s0)
+    lowest = smallest_units(spec)
+    if units < lowest:
+        raise CheckFailure(f"{units} units is below the smallest count asked about, {lowest}")
+    needed = range(units - 1 if monotone_in_units(spec) else lowest, units)
+    for k in needed:
+        if k < lowest:
+            continue
+        cert = refutations.get(k)
+        if cert is None or cert.get("units") != k:
+            raise CheckFailure(f"fewest units {units} needs a proof that {k} units cannot")
+        check_certificate(spec, cert)
