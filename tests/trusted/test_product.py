@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from behaviour_helpers import make_spec, net, simulate
+from tests.behaviour_helpers import make_spec, net, simulate
 from verify.trusted import product
 
 # (units, machine states, alphabet): |alphabet| ** (2^k * n) strings stay enumerable
@@ -146,7 +146,7 @@ def test_reference_network_is_a_machine():
 def test_traces_are_exact():
     spec = make_spec(PARITY, units=1, readout=None, observe=(0,))
     nand = net([[-1]], [[-1]], [Fraction(3, 2)])
-    steps = product.run_network(spec, nand, (0,), (1, 0, 1))
-    assert [(s.s_prev, s.z, s.s) for s in steps] == [
-        ((0,), (Fraction(1, 2),), (1,)), ((1,), (Fraction(1, 2),), (1,)),
-        ((1,), (Fraction(-1, 2),), (0,))]
+    steps = product.trace(spec, product.machine_table(spec), nand, (0,), (1, 0, 1))
+    assert [(s.s_prev, s.z, s.s, s.expected) for s in steps] == [
+        ((0,), (Fraction(1, 2),), (1,), (1,)), ((1,), (Fraction(1, 2),), (1,), (1,)),
+        ((1,), (Fraction(-1, 2),), (0,), (0,))]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from verify.input import window
+from verify.trusted import network
 from verify.trusted.checker import CheckFailure
 
 FORMAT = "verify-behaviour-certificate/1"
@@ -46,15 +47,6 @@ class Exploration:
     equivalent: bool
     pairs: int                        # (network state, behaviour state) pairs reached
     string: tuple[int, ...] | None    # the failing string (symbol indices), if any
-
-
-@dataclass(frozen=True)
-class NetStep:
-    symbol: int
-    s_prev: tuple[int, ...]
-    z: tuple[Fraction, ...]
-    s: tuple[int, ...]
-    y: tuple[int, ...]
 
 
 def _scaled(rows: list[list[Fraction]]) -> np.ndarray:
@@ -175,24 +167,6 @@ def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
     return Exploration(True, len(parent), None)
 
 
-def run_network(spec: Any, net: Any, s0: tuple[int, ...], string: tuple[int, ...],
-                observe: tuple[int, ...] | None = None) -> list[NetStep]:
-    """Exact step-by-step trace (Fractions) of a network on a string."""
-    strict, s, steps = spec.step.value == "strict", tuple(s0), []
-    fire = lambda z: int(z > 0 if strict else z >= 0)  # noqa: E731
-    for a in string:
-        x = spec.behaviour.alphabet[a]
-        z = tuple(sum((w * v for w, v in zip(net.W[i] + net.U[i], x + s)), Fraction(0))
-                  + net.b[i] for i in range(len(net.W)))
-        s2 = tuple(fire(v) for v in z)
-        y = (tuple(fire(sum((w * v for w, v in zip(row, s2)), Fraction(0)) + c)
-                   for row, c in zip(net.V, net.c)) if net.V
-             else tuple(s2[i] for i in (observe if observe is not None else spec.shape.observe)))
-        steps.append(NetStep(a, s, z, s2, y))
-        s = s2
-    return steps
-
-
 def run_machine(table: Table, string: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
     """(state before the step, wanted output) per step of a string."""
     q, steps = table.start, []
@@ -203,18 +177,30 @@ def run_machine(table: Table, string: tuple[int, ...]) -> list[tuple[int, tuple[
 
 
 @dataclass(frozen=True)
-class _Sequence:  # the attributes of a NetSequence the network checker reads
+class _Sequence:  # the attributes of a NetSequence that trusted.network reads
     inputs: tuple[tuple[Fraction, ...], ...]
     outputs: tuple[tuple[int, ...], ...]
     s0: tuple[int | None, ...]
     line: int
 
 
+def as_sequence(spec: Any, table: Table, string: tuple[int, ...], s0: tuple[int, ...]
+                ) -> _Sequence:
+    """A string as an example sequence: its outputs are what the behaviour says."""
+    return _Sequence(tuple(spec.behaviour.alphabet[a] for a in string),
+                     tuple(y for _, y in run_machine(table, string)), tuple(s0), 0)
+
+
+def trace(spec: Any, table: Table, net: Any, s0: tuple[int, ...], string: tuple[int, ...]
+          ) -> list[network.StepTrace]:
+    """Exact step-by-step trace of a network on a string, with the behaviour's outputs."""
+    one = dataclasses.replace(spec, sequences=(as_sequence(spec, table, string, s0),))
+    return network.simulate(one, net, (s0,))[0]
+
+
 def check_impossibility(spec: Any, cert: dict[str, Any]) -> None:
     """Replay "no k-unit network does this": the strings' outputs follow from the behaviour,
     and the core's refutation (verify-certificate/2) holds for those strings."""
-    from verify.trusted import network  # the threshold-rnn checker
-
     if cert.get("format") != FORMAT:
         raise CheckFailure(f"not a {FORMAT} certificate: format {cert.get('format')!r}")
     k, beh, table = cert.get("units"), spec.behaviour, machine_table(spec)
@@ -235,6 +221,5 @@ def check_impossibility(spec: Any, cert: dict[str, Any]) -> None:
             if printed != text:
                 raise CheckFailure(f"string {j}, step {t}: the behaviour gives output {text!r}, "
                                    f"the certificate says {printed!r}")
-        sequences.append(_Sequence(tuple(beh.alphabet[a] for a in string), tuple(
-            tuple(r) for _, r in run_machine(table, string)), tuple(beh.s0[:k]), 0))
+        sequences.append(as_sequence(spec, table, string, beh.s0[:k]))
     network.check_certificate(dataclasses.replace(spec, sequences=tuple(sequences)), refutation)

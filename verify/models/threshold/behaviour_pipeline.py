@@ -15,6 +15,7 @@ Every design is re-checked by the trusted product exploration, every impossibili
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from fractions import Fraction
 from typing import Any
@@ -23,7 +24,8 @@ from verify.errors import ExitCode
 from verify.models.threshold import design
 from verify.models.threshold.network import Network, ThresholdSpec
 from verify.outcome import Options, Outcome
-from verify.trusted import product
+from verify.trusted import network, product
+from verify.trusted.checker import CheckFailure
 
 
 def check_behaviour(spec: ThresholdSpec, options: Options, *,
@@ -62,12 +64,19 @@ def _judge_witness(spec: ThresholdSpec, net: Network,
     s0 = tuple(witness_s0[0]) if witness_s0 else tuple(spec.behaviour.s0[:k])
     table = product.machine_table(spec)
     spec_k = design.spec_at(spec, k)
-    ex = product.explore(spec_k, net, s0, table)
     payload: dict[str, Any] = {"behaviour": _describe(spec, table), "units": k,
-                               "network": network_json(net), "s0": list(s0),
-                               "pairs_explored": ex.pairs}
+                               "network": network_json(net), "s0": list(s0)}
     lines = [f"{spec.path}: {_describe_text(spec, table)}",
              f"claim: the given {k}-unit network is right on every input string"]
+    try:  # shapes, the weight domain and fixed entries (no sequences: no outputs to check)
+        network.check_witness(dataclasses.replace(spec_k, sequences=()), k, net, ())
+    except CheckFailure as exc:
+        payload["claim"] = {"verdict": "incorrect", "reason": str(exc)}
+        lines.append(f"  incorrect: not a network this spec allows: {exc}")
+        return Outcome(spec.path, "checked", ExitCode.CLAIM_INCORRECT, payload,
+                       "\n".join(lines))
+    ex = product.explore(spec_k, net, s0, table)
+    payload["pairs_explored"] = ex.pairs
     if ex.equivalent:
         payload["claim"] = {"verdict": "correct"}
         lines.append(f"  correct: checked exactly by exploring all {ex.pairs} reachable "
@@ -86,12 +95,11 @@ def _judge_witness(spec: ThresholdSpec, net: Network,
 
 def _trace(spec: ThresholdSpec, net: Network, s0: tuple[int, ...], string: tuple[int, ...],
            table: product.Table) -> list[dict[str, Any]]:
-    steps = product.run_network(spec, net, s0, string)
-    wants = product.run_machine(table, string)
-    return [{"t": t, "x": spec.behaviour.names[st.symbol], "s_prev": list(st.s_prev),
+    states = [q for q, _ in product.run_machine(table, string)]
+    return [{"t": st.t, "x": spec.behaviour.names[a], "s_prev": list(st.s_prev),
              "z": [str(v) for v in st.z], "s": list(st.s), "y": _bits(st.y),
-             "behaviour_state": table.names[q], "wanted": _bits(want)}
-            for t, (st, (q, want)) in enumerate(zip(steps, wants), 1)]
+             "behaviour_state": table.names[q], "wanted": _bits(st.expected)}
+            for st, a, q in zip(product.trace(spec, table, net, s0, string), string, states)]
 
 
 def _trace_text(rows: list[dict[str, Any]]) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verify.errors import InternalError
-from verify.models.threshold.network import NetSequence, Network, ThresholdSpec
+from verify.models.threshold.network import Network, ThresholdSpec
 from verify.trusted import product
 from verify.trusted.checker import CheckFailure
 
@@ -57,10 +57,7 @@ def spec_at(spec: ThresholdSpec, k: int) -> ThresholdSpec:
 def finite_spec(spec: ThresholdSpec, k: int, strings: list[String],
                 table: product.Table) -> ThresholdSpec:
     """The k-unit spec whose sequences are the strings, outputs as the behaviour says."""
-    beh = spec.behaviour
-    seqs = tuple(NetSequence(tuple(beh.alphabet[a] for a in w),
-                             tuple(y for _, y in product.run_machine(table, w)),
-                             tuple(beh.s0[:k]), 0) for w in strings)
+    seqs = tuple(product.as_sequence(spec, table, w, spec.behaviour.s0[:k]) for w in strings)
     return dataclasses.replace(spec_at(spec, k), sequences=seqs, behaviour=None)
 
 
