@@ -30,6 +30,7 @@ from verify.trusted.checker import CheckFailure
 
 FORMAT = "verify-behaviour-certificate/1"
 DONT_CARE = -1
+MAX_UNITS, QBITS = 40, 22  # a (network state, behaviour state) pair packs into an int64
 
 
 @dataclass(frozen=True)
@@ -137,34 +138,39 @@ def _explore_table(start: Any, move: Any, na: int, name: Any) -> Table:
 
 def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
             ) -> Exploration:
-    """Breadth-first over (network state, behaviour state), in alphabet order."""
+    """Breadth-first over (network state, behaviour state), in alphabet order. A pair is
+    the int64 key ``code << QBITS | q``; each level keeps, for its new pairs in discovery
+    order, the index of the parent in the level before and the symbol."""
     table = table or machine_table(spec)
+    if len(net.W) > MAX_UNITS or len(table.names) >= 1 << QBITS:
+        raise CheckFailure(f"explores at most {MAX_UNITS} units and 2^{QBITS} behaviour states")
     observe = None if net.V else tuple(spec.shape.observe)
     stepper, na = _Stepper(spec, net, observe), table.delta.shape[1]
-    start = (_code(s0), table.start)
-    parent: dict[tuple[int, int], tuple[Any, int] | None] = {start: None}
-    frontier = [start]
-    while frontier:
-        codes = np.array([p[0] for p in frontier], dtype=np.int64)
-        qs = np.array([p[1] for p in frontier], dtype=np.int64)
-        nxt, y = stepper.step(codes)
+    frontier = np.array([_code(s0) << QBITS | table.start], dtype=np.int64)
+    seen, levels = frontier, [(frontier, np.zeros(1, np.int64), np.zeros(1, np.int64))]
+    while len(frontier):
+        qs = frontier & ((1 << QBITS) - 1)
+        nxt, y = stepper.step(frontier >> QBITS)
         want = table.out[qs]
-        bad = ((want != DONT_CARE) & (want != y)).any(axis=2)
-        if bad.any():
-            i, a = divmod(int(np.flatnonzero(bad)[0]), na)
-            string, node = [a], frontier[i]
-            while parent[node] is not None:
-                node, sym = parent[node]  # type: ignore[misc]
-                string.append(sym)
-            return Exploration(False, len(parent), tuple(reversed(string)))
-        new = []
-        for i, (row, qrow) in enumerate(zip(nxt.tolist(), table.delta[qs].tolist())):
-            for a, pair in enumerate(zip(row, qrow)):
-                if pair not in parent:
-                    parent[pair] = (frontier[i], a)
-                    new.append(pair)
-        frontier = new
-    return Exploration(True, len(parent), None)
+        bad = np.flatnonzero(((want != DONT_CARE) & (want != y)).any(axis=2))
+        if len(bad):
+            i, a = divmod(int(bad[0]), na)
+            string = [a]
+            for _, parents, symbols in reversed(levels[1:]):
+                string.append(int(symbols[i]))
+                i = int(parents[i])
+            return Exploration(False, len(seen), tuple(reversed(string)))
+        flat = ((nxt << QBITS) | table.delta[qs]).ravel()
+        by_key = np.argsort(flat, kind="stable")  # stable: a key's first occurrence first
+        ordered = flat[by_key]
+        starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+        keys, first = ordered[starts], by_key[starts]
+        fresh = ~np.isin(keys, seen, assume_unique=True)
+        order = np.argsort(first[fresh])  # discovery order: parent first, then symbol
+        frontier, first = keys[fresh][order], first[fresh][order]
+        seen = np.sort(np.concatenate((seen, frontier)))  # disjoint: no duplicates
+        levels.append((frontier, first // na, first % na))
+    return Exploration(True, len(seen), None)
 
 
 def run_machine(table: Table, string: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
