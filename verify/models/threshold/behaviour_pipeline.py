@@ -40,7 +40,8 @@ def check_behaviour(spec: ThresholdSpec, options: Options, *,
             attempts[0].status, "unknown")
         return _outcome(spec, attempts, verdict, f"no {claim.units}-unit network does this")
     if claim is not None and claim.fewest_units is not None:
-        attempts = design.fewest(spec, deadline=deadline, search=search, low=1,
+        attempts = design.fewest(spec, deadline=deadline, search=search,
+                                 low=min(network.smallest_units(spec), claim.fewest_units),
                                  high=max(spec.shape.units, claim.fewest_units))
         last = attempts[-1]
         verdict = ("unknown" if last.status == "unknown" else "correct"
@@ -129,11 +130,14 @@ def _outcome(spec: ThresholdSpec, attempts: list[design.Attempt], verdict: str |
     lines = [f"{spec.path}: {_describe_text(spec, table)}"]
     for a in attempts:
         lines.extend(_attempt_text(spec, a))
-    if last.status == "realizable" and len(attempts) > 1 and all(
+    asked = spec.min_units < spec.shape.units or (spec.claim is not None
+                                                  and spec.claim.fewest_units is not None)
+    if asked and last.status == "realizable" and all(
             a.status == "unrealizable" for a in attempts[:-1]):
         payload["fewest_units"] = last.units
-        lines.append(f"fewest units: {last.units} (a design with {last.units}, proofs for "
-                     f"{attempts[0].units}..{last.units - 1})")
+        below = (f"proofs that {attempts[0].units}..{last.units - 1} cannot"
+                 if len(attempts) > 1 else "fewer are not asked about")
+        lines.append(f"fewest units: {last.units} (a design with {last.units}; {below})")
     code = ExitCode.UNKNOWN if last.status == "unknown" else ExitCode.OK
     if verdict is not None:
         payload["claim"] = {"claimed": claimed, "verdict": verdict}
@@ -195,3 +199,45 @@ def _describe_text(spec: ThresholdSpec, table: product.Table) -> str:
             "window": "a window formula"}[d["kind"]]
     return (f"behaviour given by {what} ({d['states']} reachable states) over the alphabet "
             f"{', '.join(d['alphabet'])}")
+
+
+# -- re-checking a printed result -------------------------------------------------------
+
+def network_from_json(blocks: dict[str, Any]) -> Network:
+    def conv(v: Any) -> Any:
+        return Fraction(v) if isinstance(v, str) else tuple(conv(x) for x in v)
+    return Network(*(conv(blocks.get(name, [])) for name in ("W", "U", "b", "V", "c")))
+
+
+def recheck_behaviour(spec: ThresholdSpec, result: dict[str, Any]) -> None:
+    """Re-check a printed (JSON) behaviour result with the trusted checker alone: a judged
+    witness is explored again, a design explored and its domain checked, an impossibility
+    certificate replayed. Raises :class:`CheckFailure` with the reason."""
+    table = product.machine_table(spec)
+    if "network" in result and "claim" in result:
+        net = network_from_json(result["network"])
+        claim, spec_k = result["claim"], design.spec_at(spec, len(net.W))
+        if "reason" in claim:  # judged outside the spec's domain: the check must fail
+            try:
+                network.check_witness(dataclasses.replace(spec_k, sequences=()),
+                                      len(net.W), net, ())
+            except CheckFailure:
+                return
+            raise CheckFailure("the witness was judged outside the domain, but it is inside")
+        ex = product.explore(spec_k, net, tuple(result["s0"]), table)
+        if ex.equivalent != (claim["verdict"] == "correct"):
+            raise CheckFailure(f"the claim was judged {claim['verdict']}, the exploration "
+                               f"says {'correct' if ex.equivalent else 'incorrect'}")
+        if not ex.equivalent and claim.get("string") != [spec.behaviour.names[a]
+                                                         for a in ex.string or ()]:
+            raise CheckFailure("the printed failing string is not the shortest "
+                               "(first in alphabet order)")
+    for attempt in result.get("attempts", []):
+        if attempt["status"] == "realizable":
+            net, k = network_from_json(attempt["network"]), attempt["units"]
+            spec_k = design.spec_at(spec, k)
+            network.check_witness(dataclasses.replace(spec_k, sequences=()), k, net, ())
+            if not product.explore(spec_k, net, tuple(attempt["s0"]), table).equivalent:
+                raise CheckFailure(f"the {k}-unit design is wrong on some input string")
+        elif attempt["status"] == "unrealizable":
+            product.check_impossibility(spec, attempt["certificate"])

@@ -20,7 +20,7 @@ from typing import Any
 
 from verify.errors import InternalError
 from verify.models.threshold.network import Network, ThresholdSpec
-from verify.trusted import product
+from verify.trusted import network, product
 from verify.trusted.checker import CheckFailure
 
 Search = Callable[..., Any]  # search(spec, units, *, deadline) -> SearchResult
@@ -123,7 +123,7 @@ def fewest(spec: ThresholdSpec, *, deadline: float | None, search: Search | None
     table = product.machine_table(spec)
     attempts: list[Attempt] = []
     strings: list[String] | None = None
-    for k in range(low or spec.min_units, (high or spec.shape.units) + 1):
+    for k in range(low or network.smallest_units(spec), (high or spec.shape.units) + 1):
         attempt = design_at(spec, k, deadline=deadline, search=search, strings=strings,
                             table=table)
         attempts.append(attempt)
