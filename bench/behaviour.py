@@ -114,7 +114,8 @@ def median_time(fn, repeats: int) -> tuple[float, object]:  # type: ignore[no-un
 
 def run_judge(quick: bool) -> list[dict[str, object]]:
     sizes = [(4, 100), (6, 100), (6, 1000)] if quick else [
-        (4, 100), (6, 100), (8, 100), (6, 1000), (7, 1000), (8, 1000), (10, 1000)]
+        (4, 100), (6, 100), (8, 100), (6, 1000), (8, 1000), (9, 1000), (10, 1000),
+        (12, 1000), (12, 1), (14, 1), (16, 1), (16, 2)]
     rows, naive_ok = [], True
     print("| L | machine states | claim | pairs | tool ms | naive ms | naive / tool |")
     print("|---:|---:|---|---:|---:|---:|---:|")

@@ -53,8 +53,11 @@ class Exploration:
 def _scaled(rows: list[list[Fraction]]) -> np.ndarray:
     """Each row times the positive lcm of its denominators: same signs, exact integers."""
     ints = [[int(v * math.lcm(*(f.denominator for f in r))) for v in r] for r in rows]
+    # every partial sum of a row times 0/1 bits is an integer of size <= bound: exact in
+    # float64 below 2^53 (fast matrix products), in int64 below 2^62, else Python ints
     bound = max((sum(abs(v) for v in r) for r in ints), default=0)
-    return np.array(ints, dtype=np.int64 if bound < 2**62 else object)
+    kind = np.float64 if bound < 2**53 else np.int64 if bound < 2**62 else object
+    return np.array(ints, dtype=kind)
 
 
 class _Stepper:
@@ -71,16 +74,16 @@ class _Stepper:
         self.observe = observe if observe is not None else tuple(range(self.k))
 
     def fire(self, z: np.ndarray) -> np.ndarray:
-        return (z > 0 if self.strict else z >= 0).astype(np.int64)
+        return (z > 0 if self.strict else z >= 0).astype(np.float64)
 
     def step(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Next codes (n, |alphabet|) and outputs (n, |alphabet|, m)."""
-        bits = (codes[:, None] >> np.arange(self.k)) & 1
+        bits = ((codes[:, None] >> np.arange(self.k)) & 1).astype(self.U.dtype)
         s = self.fire((bits @ self.U.T)[:, None, :] + self.C.T[None, :, :])
-        nxt = (s << np.arange(self.k)).sum(axis=2)
+        nxt = (s @ (2.0 ** np.arange(self.k))).astype(np.int64)  # k <= 40: exact
         if self.R is None:
-            return nxt, s[:, :, list(self.observe)]
-        return nxt, self.fire(s @ self.R[:, :-1].T + self.R[:, -1])
+            return nxt, s[:, :, list(self.observe)].astype(np.int64)
+        return nxt, self.fire(s @ self.R[:, :-1].T + self.R[:, -1]).astype(np.int64)
 
 
 def _code(bits: tuple[int, ...]) -> int:
@@ -136,6 +139,27 @@ def _explore_table(start: Any, move: Any, na: int, name: Any) -> Table:
                  tuple(name(s) for s in states))
 
 
+def _sorted_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    by_value = np.argsort(values, kind="stable")  # stable: a value's first occurrence first
+    ordered = values[by_value]
+    starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    return by_value, ordered, starts
+
+
+def _first_occurrences(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values (sorted) and the index of each one's first occurrence."""
+    by_value, ordered, starts = _sorted_runs(values)
+    return ordered[starts], by_value[starts]
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values and, per entry, the index of its value among them."""
+    by_value, ordered, starts = _sorted_runs(values)
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[by_value] = np.cumsum(starts) - 1
+    return ordered[starts], inverse
+
+
 def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
             ) -> Exploration:
     """Breadth-first over (network state, behaviour state), in alphabet order. A pair is
@@ -150,7 +174,8 @@ def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
     seen, levels = frontier, [(frontier, np.zeros(1, np.int64), np.zeros(1, np.int64))]
     while len(frontier):
         qs = frontier & ((1 << QBITS) - 1)
-        nxt, y = stepper.step(frontier >> QBITS)
+        codes, inverse = _distinct(frontier >> QBITS)  # many pairs share a network state
+        nxt, y = (v[inverse] for v in stepper.step(codes))
         want = table.out[qs]
         bad = np.flatnonzero(((want != DONT_CARE) & (want != y)).any(axis=2))
         if len(bad):
@@ -160,15 +185,12 @@ def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
                 string.append(int(symbols[i]))
                 i = int(parents[i])
             return Exploration(False, len(seen), tuple(reversed(string)))
-        flat = ((nxt << QBITS) | table.delta[qs]).ravel()
-        by_key = np.argsort(flat, kind="stable")  # stable: a key's first occurrence first
-        ordered = flat[by_key]
-        starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-        keys, first = ordered[starts], by_key[starts]
-        fresh = ~np.isin(keys, seen, assume_unique=True)
+        keys, first = _first_occurrences(((nxt << QBITS) | table.delta[qs]).ravel())
+        at = np.searchsorted(seen, keys)  # seen is sorted
+        fresh = seen[np.minimum(at, len(seen) - 1)] != keys
+        seen = np.insert(seen, at[fresh], keys[fresh])
         order = np.argsort(first[fresh])  # discovery order: parent first, then symbol
         frontier, first = keys[fresh][order], first[fresh][order]
-        seen = np.sort(np.concatenate((seen, frontier)))  # disjoint: no duplicates
         levels.append((frontier, first // na, first % na))
     return Exploration(True, len(seen), None)
 
