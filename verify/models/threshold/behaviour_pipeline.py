@@ -135,8 +135,9 @@ def _outcome(spec: ThresholdSpec, attempts: list[design.Attempt], verdict: str |
     if asked and last.status == "realizable" and all(
             a.status == "unrealizable" for a in attempts[:-1]):
         payload["fewest_units"] = last.units
-        below = (f"proofs that {attempts[0].units}..{last.units - 1} cannot"
-                 if len(attempts) > 1 else "fewer are not asked about")
+        below = ("fewer are not asked about" if len(attempts) == 1 else
+                 f"a proof that {last.units - 1} cannot" if len(attempts) == 2 else
+                 f"proofs that {attempts[0].units} to {last.units - 1} cannot")
         lines.append(f"fewest units: {last.units} (a design with {last.units}; {below})")
     code = ExitCode.UNKNOWN if last.status == "unknown" else ExitCode.OK
     if verdict is not None:
@@ -150,7 +151,8 @@ def _outcome(spec: ThresholdSpec, attempts: list[design.Attempt], verdict: str |
 def _attempt_json(spec: ThresholdSpec, a: design.Attempt) -> dict[str, Any]:
     out: dict[str, Any] = {"units": a.units, "status": a.status, "searches": a.rounds,
                            "strings": [[spec.behaviour.names[s] for s in w]
-                                       for w in a.strings], **a.stats}
+                                       for w in a.strings],
+                           "total_length": sum(map(len, a.strings))}
     if a.network is not None:
         out.update(network=network_json(a.network), s0=list(a.s0), pairs_explored=a.pairs)
     if a.certificate is not None:
@@ -171,9 +173,11 @@ def _attempt_text(spec: ThresholdSpec, a: design.Attempt) -> list[str]:
         return lines
     if a.status == "unrealizable":
         strings = "; ".join(" ".join(spec.behaviour.names[s] for s in w) for w in a.strings)
+        size = (a.certificate or {}).get("refutation", {}).get("size", {})
+        nodes = f"{size['nodes']} nodes, {size['leaves']} leaves, " if size else ""
         return [f"{a.units} unit(s): impossible: no {a.units}-unit network fits these "
                 f"{len(a.strings)} input strings ({strings}), so none is right on every "
-                f"string (proof replayed by the trusted checker; {a.rounds} searches)"]
+                f"string (proof: {nodes}replayed by the trusted checker; {a.rounds} searches)"]
     return [f"{a.units} unit(s): unknown ({a.reason}; {used})"]
 
 
