@@ -11,6 +11,13 @@ from verify.models.threshold.behaviour import load_behaviour
 from verify.models.threshold.network import (Domain, Network, Shape, StepKind,
                                              ThresholdSpec)
 
+PARITY = """alphabet: ["0", "1"]
+machine:
+  start: e
+  states:
+    e: {"0": [e, "0"], "1": [o, "1"]}
+    o: {"0": [o, "1"], "1": [e, "0"]}"""
+
 
 def make_spec(behaviour_yaml: str, *, inputs: int = 1, units: int = 1, readout: int | None = 1,
               observe: tuple[int, ...] = (), step: str = "nonstrict", s0: int = 0,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.behaviour_helpers import make_spec, net, simulate
+from tests.behaviour_helpers import PARITY, make_spec, net, simulate
 from verify.trusted import product
 
 # (units, machine states, alphabet): |alphabet| ** (2^k * n) strings stay enumerable
@@ -73,14 +73,6 @@ def test_random_network_judged_like_brute_force(case):
     assert result.string == expected
     assert result.equivalent == (expected is None)
     assert 1 <= result.pairs <= 2 ** k * n
-
-
-PARITY = """alphabet: ["0", "1"]
-machine:
-  start: e
-  states:
-    e: {"0": [e, "0"], "1": [o, "1"]}
-    o: {"0": [o, "1"], "1": [e, "0"]}"""
 
 
 def test_known_answers():

@@ -16,17 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.behaviour_helpers import make_spec, simulate, z3_search
+from tests.behaviour_helpers import PARITY, make_spec, net, simulate, z3_search
 from verify.models.threshold import design
 from verify.trusted import product
 from verify.trusted.checker import CheckFailure
 
-PARITY = """alphabet: ["0", "1"]
-machine:
-  start: e
-  states:
-    e: {"0": [e, "0"], "1": [o, "1"]}
-    o: {"0": [o, "1"], "1": [e, "0"]}"""
 EQUAL = """alphabet: ["00", "01", "10", "11"]
 machine:
   start: same
@@ -164,7 +158,6 @@ def test_a_failing_search_string_is_an_internal_error():
     import types
 
     from verify.errors import InternalError
-    from tests.behaviour_helpers import net
 
     spec = make_spec(PARITY, units=1)
     zero = net([[0]], [[0]], [-1], [[0]], [-1])
