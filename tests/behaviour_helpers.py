@@ -38,23 +38,43 @@ def net(W, U, b, V=(), c=()) -> Network:  # type: ignore[no-untyped-def]
     return Network(f(W), f(U), tuple(Fraction(v) for v in b), f(V), tuple(Fraction(v) for v in c))
 
 
+def step(spec: ThresholdSpec, network: Network, s: tuple[int, ...], a: int
+         ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """One step of the model's equations from state s on symbol a: (s_t, y_t)."""
+    strict = spec.step is StepKind.STRICT
+    fire = lambda z: int(z > 0) if strict else int(z >= 0)  # noqa: E731
+    x = spec.behaviour.alphabet[a]
+    s2 = tuple(fire(sum(w * xi for w, xi in zip(network.W[i], x))
+                    + sum(u * si for u, si in zip(network.U[i], s)) + network.b[i])
+               for i in range(len(network.W)))
+    if network.V:
+        return s2, tuple(fire(sum(v * si for v, si in zip(row, s2)) + c)
+                         for row, c in zip(network.V, network.c))
+    return s2, tuple(s2[i] for i in spec.shape.observe)
+
+
 def simulate(spec: ThresholdSpec, network: Network, s0: tuple[int, ...],
              string: tuple[int, ...]) -> list[tuple[int, ...]]:
     """Outputs of a network on a string, written out from the model's equations."""
-    strict = spec.step is StepKind.STRICT
-    fire = lambda z: int(z > 0) if strict else int(z >= 0)  # noqa: E731
-    s, ys = list(s0), []
+    s, ys = tuple(s0), []
     for a in string:
-        x = spec.behaviour.alphabet[a]
-        s = [fire(sum(w * xi for w, xi in zip(network.W[i], x))
-                  + sum(u * si for u, si in zip(network.U[i], s)) + network.b[i])
-             for i in range(len(network.W))]
-        if network.V:
-            ys.append(tuple(fire(sum(v * si for v, si in zip(row, s)) + c)
-                            for row, c in zip(network.V, network.c)))
-        else:
-            ys.append(tuple(s[i] for i in spec.shape.observe))
+        s, y = step(spec, network, s, a)
+        ys.append(y)
     return ys
+
+
+def every_string(spec: ThresholdSpec, network: Network, s0: tuple[int, ...], max_len: int):  # type: ignore[no-untyped-def]
+    """(string, network output at its last step) for every string up to max_len, by a
+    depth-first walk that takes one step per string (prefixes shared)."""
+    todo = [((), tuple(s0))]
+    while todo:
+        w, s = todo.pop()
+        if len(w) == max_len:
+            continue
+        for a in range(len(spec.behaviour.alphabet)):
+            s2, y = step(spec, network, s, a)
+            yield w + (a,), y
+            todo.append((w + (a,), s2))
 
 
 def strings(n_symbols: int, max_len: int):  # type: ignore[no-untyped-def]
