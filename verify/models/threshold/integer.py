@@ -11,6 +11,7 @@ homogeneous, so scaling a rational witness makes it integral and no branching is
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -29,35 +30,42 @@ def _fractional(spec: Any, w: Weights) -> str | None:
     return next((p for p, v in w.items() if _integer(spec, p) and v.denominator != 1), None)
 
 
-def integral(search: _Search, br: Branch, wit: dict[Unit, Weights]) -> _Found | dict[str, Any]:
-    """Integer weights for every unit of a finished run, or a proof that some unit has none."""
-    from verify.models.threshold.search import _Found
-    wit = dict(wit)
+@dataclass(frozen=True)
+class _Core:
+    multipliers: Any
+    system: Any
+
+
+def finish(search: _Search, br: Branch) -> _Found | dict[str, Any]:
+    """Simple exact weights in the domain for every unit of a finished run (integers by
+    branch and bound where the domain says so), or a proof that some unit has none."""
+    from verify.models.threshold.search import _Found, _Lazy
+    weights: dict[Unit, Weights] = {}
     for unit in search.units():
-        w = wit.get(unit)
-        if w is None or _fractional(search.spec, w) is None:
-            continue
-        us = unit_system(search.spec, search.k, unit, br.table)
-        if us.homogeneous:  # scale by the common denominator
-            den = math.lcm(*(v.denominator for v in w.values()))
-            wit[unit] = {p: v * den for p, v in w.items()}
-            continue
-        found, proof = _branch_and_bound(search, br, unit, {})
-        if found is None:
-            return proof
-        wit[unit] = found
-    return _Found(dict(br.table), wit)
+        w, (us, lam) = search.solve(unit, br.table, simplest=True)
+        if w is not None and _fractional(search.spec, w) is not None:
+            if us.homogeneous:  # scale by the common denominator
+                den = math.lcm(*(v.denominator for v in w.values()))
+                w = {p: v * den for p, v in w.items()}
+            else:
+                w, proof = _branch_and_bound(search, br, unit, {})
+                if w is None:
+                    return proof
+        if w is None:  # the oracle's answer did not survive the exact re-solve
+            return {"motzkin": _Lazy(unit, _Core(lam, us), br.seen)}
+        weights[unit] = w
+    return _Found(dict(br.table), weights)
 
 
 def _branch_and_bound(search: _Search, br: Branch, unit: Unit, extra: Bounds
                       ) -> tuple[Weights | None, dict[str, Any]]:
+    from verify.models.threshold.search import _Lazy
     search.stats["nodes"] += 1
     w, (us, lam) = search.solve(unit, br.table, extra, simplest=True)
     if w is None:
         search.stats["leaves"] += 1
         search.stats["motzkin"] += 1
-        assert br.seen is not None
-        return None, us.leaf(unit, lam, br.seen)
+        return None, {"motzkin": _Lazy(unit, _Core(lam, us), br.seen)}
     p = _fractional(search.spec, w)
     if p is None:
         return w, {}

@@ -16,6 +16,7 @@ through ``check_witness`` and the certificate through ``check_certificate``.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,8 +24,8 @@ from fractions import Fraction
 from typing import Any
 
 from verify.models.threshold.network import Network, ThresholdSpec
-from verify.models.threshold.table import (
-    Key, OutOfTime, Unit, entry_json, point, unit_of, unit_system)
+from verify.models.threshold.oracle import UnitOracle
+from verify.models.threshold.table import Key, OutOfTime, Unit, entry_json, unit_of, unit_system
 from verify.trusted.network import FORMAT, Branch, Replay
 
 Weights = dict[str, Fraction]
@@ -40,6 +41,28 @@ class SearchResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Lazy:
+    """A Motzkin leaf, printed only if the search ends unrealizable (most never are)."""
+
+    unit: Unit
+    core: Any
+    seen: Any
+
+
+def _materialise(search: _Search, tree: dict[str, Any]) -> None:
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if "cases" in node:
+            todo.extend(c["proof"] for c in node["cases"])
+        elif isinstance(node.get("motzkin"), _Lazy):
+            lazy = node["motzkin"]
+            seen = {search.real(k): v for k, v in lazy.seen.items()}
+            node["motzkin"] = lazy.core.system.leaf(lazy.unit, lazy.core.multipliers,
+                                                    seen)["motzkin"]
+
+
 @dataclass
 class _Found:
     table: dict[Key, int]
@@ -49,38 +72,48 @@ class _Found:
 class _Search:
     def __init__(self, spec: ThresholdSpec, units: int, deadline: float | None) -> None:
         self.spec, self.k, self.deadline = spec, units, deadline
-        self.replay = Replay(spec, units)
+        # The run looks entries up by input vector; hashing tuples of Fractions at every
+        # step is slow, so the search runs on a proxy spec whose inputs are (index,) of
+        # the distinct vectors, and maps keys back (``real``) wherever they are printed.
+        self.xs: list[tuple[Fraction, ...]] = []
+        index: dict[tuple[Fraction, ...], int] = {}
+        proxy = []
+        for seq in spec.sequences:
+            ids = tuple((index.setdefault(tuple(x), len(index)),) for x in seq.inputs)
+            proxy.append(dataclasses.replace(seq, inputs=ids))
+        self.xs = list(index)
+        self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units)
         self.strict = spec.step.value == "strict"
         self.cache: dict[Any, tuple[Weights | None, Any]] = {}
-        self.stats = {"nodes": 0, "leaves": 0, "clashes": 0, "motzkin": 0, "depth": 0,
-                      "solves": 0, "cache_hits": 0}
+        self.oracles = {u: UnitOracle(spec, units, u, deadline, self.real)
+                        for u in self.units()}
+        self.stats = {"nodes": 0, "leaves": 0, "clashes": 0, "motzkin": 0, "depth": 0}
 
     def units(self) -> list[Unit]:
         return [("state", i) for i in range(self.k)] + [
             ("readout", o) for o in range(self.spec.shape.readout or 0)]
 
+    def real(self, key: Key) -> Key:
+        """A proxy table key as the checker writes it (with the input vector)."""
+        return ("state", key[1], self.xs[key[2][0]], key[3]) if key[0] == "state" else key
+
+    def real_table(self, table: dict[Key, int]) -> dict[Key, int]:
+        return {self.real(k): v for k, v in table.items()}
+
     def solve(self, unit: Unit, table: dict[Key, int], extra: Any = None,
               simplest: bool = False) -> tuple[Weights | None, Any]:
         """(weights, system) or (None, Motzkin leaf needing ``seen``) for one unit."""
-        us = unit_system(self.spec, self.k, unit, table, extra)
+        us = unit_system(self.spec, self.k, unit, self.real_table(table), extra)
         memo = (unit, us.entries, us.bounds, simplest)
         hit = self.cache.get(memo)
         if hit is None:
-            self.stats["solves"] += 1
-            hit = us.solve(self.deadline, simplest=simplest)
-            self.cache[memo] = hit
-        else:
-            self.stats["cache_hits"] += 1
+            self.stats["final_solves"] = self.stats.get("final_solves", 0) + 1
+            theta, lam = us.solve(self.deadline, simplest=simplest)
+            hit = self.cache[memo] = (None if theta is None else us.weights(theta), lam)
         return hit[0], (us, hit[1])
 
-    def value(self, w: Weights | None, unit: Unit, key: Key) -> int | None:
-        if w is None:
-            return None
-        params = list(w)
-        z = sum((w[p] * x for p, x in zip(params, point(key))), Fraction(0))
-        return int(z > 0) if self.strict else int(z >= 0)
-
-    def node(self, br: Branch, wit: dict[Unit, Weights], depth: int, start: int
+    def node(self, br: Branch, wit: dict[Unit, tuple[int, ...]],
+             masks: dict[Unit, tuple[int, int]], depth: int, start: int
              ) -> _Found | dict[str, Any]:
         """A witness below this node, or the proof that there is none. Table entries from
         index ``start`` on are new on this branch (the split's, then the run's)."""
@@ -93,46 +126,49 @@ class _Search:
             self.stats["leaves"] += 1
             self.stats["clashes"] += 1
             return {"clash": {"sequence": what[0], "t": what[1], "output": what[2]}}
-        wit = dict(wit)
+        wit, masks = dict(wit), dict(masks)
         added = list(br.table.items())[start:]
-        for unit in sorted({u for k, _ in added if (u := unit_of(k)) is not None}):
-            w = wit.get(unit)
-            if w is not None and all(self.value(w, unit, k) == v for k, v in added
-                                     if unit_of(k) == unit):
+        touched: set[Unit] = set()
+        for key, v in added:
+            unit = unit_of(key)
+            if unit is None:
                 continue
-            w, (us, lam) = self.solve(unit, br.table)
-            if w is None:
+            oracle = self.oracles[unit]
+            m1, m0 = masks.get(unit, (0, 0))
+            bit = oracle.bit(key)
+            masks[unit] = (m1 | bit, m0) if v else (m1, m0 | bit)
+            w = wit.get(unit)
+            if w is None or oracle.fires(w, key) != v:
+                touched.add(unit)
+        for unit in sorted(touched):
+            w, core = self.oracles[unit].check(*masks[unit])
+            if core is not None:
                 self.stats["leaves"] += 1
                 self.stats["motzkin"] += 1
-                assert br.seen is not None
-                return us.leaf(unit, lam, br.seen)
+                return {"motzkin": _Lazy(unit, core, br.seen)}
             wit[unit] = w
         if event == "end":
-            from verify.models.threshold.integer import integral
-            return integral(self, br, wit)
+            from verify.models.threshold.integer import finish
+            return finish(self, br)
         key = what
         unit = unit_of(key)
-        guess = self.value(wit.get(unit), unit, key) if unit is not None else None
+        guess = (self.oracles[unit].fires(wit[unit], key)
+                 if unit is not None and unit in wit else None)
         order = (guess, 1 - guess) if guess is not None else (0, 1)
         proofs = []
         for v in order:
             child = Branch({**br.table, key: v}, br.bounds, br.cursor, "",
                            dict(br.seen or {}))
-            sub = self.node(child, wit, depth + 1, len(br.table))
+            sub = self.node(child, wit, masks, depth + 1, len(br.table))
             if isinstance(sub, _Found):
                 return sub
             proofs.append({"value": v, "proof": sub})
-        return {"split": {"entry": entry_json(key)}, "cases": sorted(
+        return {"split": {"entry": entry_json(self.real(key))}, "cases": sorted(
             proofs, key=lambda c: c["value"])}
 
     def witness(self, found: _Found) -> tuple[Network, tuple[tuple[int, ...], ...]]:
         """Simple exact weights for the table found (each unit re-solved, simplest)."""
-        w: dict[str, Fraction] = {}
-        for unit in self.units():
-            weights, _ = self.solve(unit, found.table, simplest=True)
-            if weights is None:  # the search's weights are fine, only less simple
-                weights = found.weights.get(unit) or {}
-            w.update(weights)
+        w = {p: v for unit_weights in found.weights.values() for p, v in unit_weights.items()}
         shape, k = self.spec.shape, self.k
         m = shape.readout or 0
 
@@ -175,20 +211,23 @@ def search(spec: ThresholdSpec, units: int, *, deadline: float | None) -> Search
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
-        out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, 0, 0)
+        out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
         net_s0 = s.witness(out) if isinstance(out, _Found) else None
     except OutOfTime:
-        stats = {**s.stats, "seconds": time.monotonic() - start}
+        stats = {**s.stats, "seconds": time.monotonic() - start,
+                 "solves": sum(o.solves for o in s.oracles.values())}
         return SearchResult("unknown", None, None, None,
                             f"time ran out after exploring {s.stats['nodes']} nodes of the "
                             f"{units}-unit search tree (depth {s.stats['depth']}, "
-                            f"{s.stats['solves']} linear solves)", stats)
+                            f"{stats['solves']} linear solves)", stats)
     finally:
         sys.setrecursionlimit(limit)
-    stats = {**s.stats, "seconds": time.monotonic() - start}
+    stats = {**s.stats, "seconds": time.monotonic() - start,
+             "solves": sum(o.solves for o in s.oracles.values())}
     if net_s0 is not None:
         return SearchResult("realizable", net_s0[0], net_s0[1], None, "", stats)
     assert isinstance(out, dict)
+    _materialise(s, out)
     size = proof_size(out)
     cert = {"format": FORMAT, "units": units, "proof": out, "size": size}
     return SearchResult("unrealizable", None, None, cert, "", {**stats, "proof": size})

@@ -98,8 +98,9 @@ class UnitSystem:
         return {p: v / theta[-1] for p, v in zip(self.params, theta)}
 
     def solve(self, deadline: float | None, *, simplest: bool = False
-              ) -> tuple[dict[str, Fraction] | None, tuple[Fraction, ...] | None]:
-        """(weights, None) if feasible, (None, multipliers per row) if not."""
+              ) -> tuple[tuple[Fraction, ...] | None, tuple[Fraction, ...] | None]:
+        """(theta, None) if feasible (homogeneous: :meth:`weights` reads it), (None,
+        multipliers per row) if not."""
         system = self.system()
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
@@ -111,8 +112,8 @@ class UnitSystem:
             theta = answer.witness
             assert theta is not None
             if simplest:
-                theta = simplest_witness(system, theta)
-            return self.weights(theta), None
+                theta = simplest_witness(system, theta, max_scale_bits=8)
+            return theta, None
         return None, answer.multipliers
 
     def leaf(self, unit: Unit, multipliers: tuple[Fraction, ...],
