@@ -153,12 +153,41 @@ def random_strings(rng: random.Random, na: int, total: int, count: int) -> list[
     return [tuple(rng.randrange(na) for _ in range(n)) for n in lengths]
 
 
-def run_design(trials: int) -> list[dict[str, object]]:
+def random_sets(spec: ThresholdSpec, best: design.Attempt, below: design.Attempt | None,
+                trials: int, scale: int) -> dict[str, object]:
+    """The core search on random string sets: as many strings as the loop's final set,
+    ``scale`` times its total length. Enough = its k*-unit network is right on every
+    string; refutes = no (k*-1)-unit network fits it."""
+    table = product.machine_table(spec)
+    rng = random.Random(12 + scale)
+    total, count = scale * sum(map(len, best.strings)), len(best.strings)
+    enough = refutes = 0
+    times = []
+    for _ in range(trials):
+        strings = random_strings(rng, len(spec.behaviour.alphabet), total, count)
+        t0 = time.perf_counter()
+        res = search(design.finite_spec(spec, best.units, strings, table), best.units,
+                     deadline=time.monotonic() + 60)
+        if res.status == "realizable":
+            ex = product.explore(design.spec_at(spec, best.units), res.network,
+                                 tuple(spec.behaviour.s0[:best.units]), table)
+            enough += ex.equivalent
+        if below is not None:
+            low = search(design.finite_spec(spec, below.units, strings, table), below.units,
+                         deadline=time.monotonic() + 60)
+            refutes += low.status == "unrealizable"
+        times.append(time.perf_counter() - t0)
+    return {"scale": scale, "enough": enough, "refutes": refutes, "trials": trials,
+            "median_s": round(statistics.median(times), 2)}
+
+
+def run_design(trials: int, scales: list[int]) -> list[dict[str, object]]:
     rows = []
     print("| behaviour | k* | seconds | searches (per k) | strings / total length at k* | "
-          "proof of k*-1: nodes / leaves | random set enough at k* | random set refutes k*-1 "
-          "| random set: median s |")
-    print("|---|---:|---:|---|---|---|---:|---:|---:|")
+          "proof of k*-1: nodes / leaves | " + " | ".join(
+              f"random, {s}× length: enough at k* / refutes k*-1 / median s" for s in scales)
+          + " |")
+    print("|---|---:|---:|---|---|---|" + "---:|" * len(scales))
     for name in DESIGN_SPECS:
         spec = load_network_path(f"specs/behaviour/{name}")
         t = time.perf_counter()
@@ -167,35 +196,17 @@ def run_design(trials: int) -> list[dict[str, object]]:
         best, below = attempts[-1], attempts[-2] if len(attempts) > 1 else None
         assert best.status == "realizable"
         size = proof_size(below.certificate["refutation"]["proof"]) if below else None
-        table = product.machine_table(spec)
-        rng = random.Random(12)
-        total, count = sum(map(len, best.strings)), len(best.strings)
-        enough = refutes = 0
-        times = []
-        for _ in range(trials):
-            strings = random_strings(rng, len(spec.behaviour.alphabet), total, count)
-            t0 = time.perf_counter()
-            res = search(design.finite_spec(spec, best.units, strings, table), best.units,
-                         deadline=time.monotonic() + 60)
-            if res.status == "realizable":
-                ex = product.explore(design.spec_at(spec, best.units), res.network,
-                                     tuple(spec.behaviour.s0[:best.units]), table)
-                enough += ex.equivalent
-            if below is not None:
-                low = search(design.finite_spec(spec, below.units, strings, table),
-                             below.units, deadline=time.monotonic() + 60)
-                refutes += low.status == "unrealizable"
-            times.append(time.perf_counter() - t0)
-        row = {"spec": name, "fewest": best.units, "seconds": round(seconds, 2),
-               "searches": [a.rounds for a in attempts],
-               "strings": count, "total_length": total, "proof": size,
-               "random_enough": enough, "random_refutes": refutes, "trials": trials,
-               "random_median_s": round(statistics.median(times), 2)}
-        rows.append(row)
+        randoms = [random_sets(spec, best, below, trials, s) for s in scales]
+        rows.append({"spec": name, "fewest": best.units, "seconds": round(seconds, 2),
+                     "searches": [a.rounds for a in attempts], "strings": len(best.strings),
+                     "total_length": sum(map(len, best.strings)), "proof": size,
+                     "random": randoms})
         proof = f"{size['nodes']} / {size['leaves']}" if size else "-"
-        print(f"| {spec.name} | {best.units} | {seconds:.1f} | {row['searches']} | "
-              f"{count} / {total} | {proof} | {enough}/{trials} | "
-              f"{refutes}/{trials if below else 0} | {row['random_median_s']} |", flush=True)
+        cells = " | ".join(f"{r['enough']}/{trials} / {r['refutes']}/{trials} / "
+                           f"{r['median_s']}" for r in randoms)
+        print(f"| {spec.name} | {best.units} | {seconds:.1f} | {rows[-1]['searches']} | "
+              f"{len(best.strings)} / {rows[-1]['total_length']} | {proof} | {cells} |",
+              flush=True)
     return rows
 
 
@@ -204,10 +215,11 @@ def main() -> int:
     parser.add_argument("part", choices=["judge", "design"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--json")
     args = parser.parse_args()
     rows = run_judge(args.quick) if args.part == "judge" else run_design(
-        3 if args.quick else args.trials)
+        3 if args.quick else args.trials, args.scales)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
