@@ -33,16 +33,22 @@ def test_shipped_spec_verdict(path):
     what, code = found.group("what"), int(found.group("code"))
     outcome = check_behaviour(load_network_path(str(path)), Options())
     assert int(outcome.exit_code) == code, outcome.text
-    fewest = re.search(r"fewest units (\d+)", what)
+    fewest = re.search(r"fewest units (?:are )?(\d+)", what)
     if what.startswith("realizable"):
         assert outcome.status == "realizable"
         assert outcome.payload["fewest_units"] == int(fewest.group(1))
     elif what.startswith("correct"):
         assert outcome.payload["claim"]["verdict"] == "correct"
     else:
-        string = re.search(r'shortest failing string "([^"]*)"', what).group(1)
         assert outcome.payload["claim"]["verdict"] == "incorrect"
-        assert outcome.payload["claim"]["string"] == string.split()
+        string = re.search(r'shortest failing string "([^"]*)"', what)
+        if string:
+            assert outcome.payload["claim"]["string"] == string.group(1).split()
+        elif fewest:
+            assert outcome.payload["fewest_units"] == int(re.search(
+                r"fewest units are (\d+)", what).group(1))
+        else:
+            assert "outside the spec's weight domain" in outcome.payload["claim"]["reason"]
 
 
 @pytest.mark.parametrize("name", ["parity", "parity_nand", "parity_published"])
@@ -66,3 +72,26 @@ def test_printed_results_recheck_and_tampered_ones_do_not(name):
         words = "the claim was judged"
     with pytest.raises(CheckFailure, match=words):
         recheck_behaviour(spec, tampered)
+
+
+def test_a_timeout_is_unknown_and_says_what_was_tried():
+    spec = load_network_path(str(ROOT / "specs" / "behaviour" / "addition.yaml"))
+    outcome = check_behaviour(spec, Options(timeout=1e-9))
+    assert (outcome.status, int(outcome.exit_code)) == ("unknown", 3)
+    assert "timed out after 0 searches" in outcome.text
+
+
+def test_the_command_line_answers_behaviour_specs(capsys):
+    """End to end through `verify check` (needs the threshold-rnn handler registered)."""
+    import json
+
+    from verify import registry
+    from verify.cli import main
+
+    if registry.handler("threshold-rnn") is None:
+        pytest.skip("the threshold-rnn handler is not registered in this checkout")
+    code = main(["check", "--format", "json", str(ROOT / "specs/behaviour/parity_nand.yaml"),
+                 str(ROOT / "specs/behaviour/parity.yaml")])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1
+    assert lines[0]["claim"]["string"] == ["0"] and lines[1]["fewest_units"] == 2
