@@ -32,14 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verify.input.yamldoc import parse_text  # noqa: E402
-from verify.models.threshold import design  # noqa: E402
-from verify.models.threshold.behaviour import load_behaviour  # noqa: E402
-from verify.models.threshold.network import (Domain, Network, Shape, StepKind,  # noqa: E402
-                                             ThresholdSpec)
-from verify.models.threshold.network_load import load_network_path  # noqa: E402
-from verify.models.threshold.search import proof_size, search  # noqa: E402
-from verify.trusted import product  # noqa: E402
+from verify.input.yamldoc import parse_text
+from verify.models.threshold import design
+from verify.models.threshold.behaviour import load_behaviour
+from verify.models.threshold.network import Domain, Network, Shape, StepKind, ThresholdSpec
+from verify.models.threshold.network_load import load_network_path
+from verify.models.threshold.search import proof_size, search
+from verify.trusted import product
 
 F = Fraction
 K = 16
@@ -123,11 +122,11 @@ def run_judge(quick: bool) -> list[dict[str, object]]:
         for wrong in (False, True):
             spec, net = judge_case(L, n, wrong, seed=L * 1000 + n)
             s0 = (0,) * K
-            t_tool, res = median_time(lambda: product.explore(spec, net, s0), 3)
+            t_tool, res = median_time(lambda: product.explore(spec, net, s0), 3)  # noqa: B023
             assert isinstance(res, product.Exploration) and res.equivalent == (not wrong)
             t_naive = None
             if naive_ok:
-                t_naive, pairs = median_time(lambda: naive_explore(spec, net, s0), 1)
+                t_naive, pairs = median_time(lambda: naive_explore(spec, net, s0), 1)  # noqa: B023
                 assert (pairs is None) == wrong and (wrong or pairs == res.pairs)
                 naive_ok = t_naive < 30
             row = {"L": L, "n": n, "wrong": wrong, "pairs": res.pairs,
@@ -154,38 +153,42 @@ def random_strings(rng: random.Random, na: int, total: int, count: int) -> list[
 
 
 def random_sets(spec: ThresholdSpec, best: design.Attempt, below: design.Attempt | None,
-                trials: int, scale: int) -> dict[str, object]:
+                trials: int, scale: int, limit: float) -> dict[str, object]:
     """The core search on random string sets: as many strings as the loop's final set,
     ``scale`` times its total length. Enough = its k*-unit network is right on every
     string; refutes = no (k*-1)-unit network fits it."""
     table = product.machine_table(spec)
     rng = random.Random(12 + scale)
     total, count = scale * sum(map(len, best.strings)), len(best.strings)
-    enough = refutes = 0
+    enough = refutes = unknown = 0
     times = []
     for _ in range(trials):
         strings = random_strings(rng, len(spec.behaviour.alphabet), total, count)
         t0 = time.perf_counter()
         res = search(design.finite_spec(spec, best.units, strings, table), best.units,
-                     deadline=time.monotonic() + 60)
+                     deadline=time.monotonic() + limit)
+        unknown += res.status == "unknown"
         if res.status == "realizable":
             ex = product.explore(design.spec_at(spec, best.units), res.network,
                                  tuple(spec.behaviour.s0[:best.units]), table)
             enough += ex.equivalent
         if below is not None:
             low = search(design.finite_spec(spec, below.units, strings, table), below.units,
-                         deadline=time.monotonic() + 60)
+                         deadline=time.monotonic() + limit)
             refutes += low.status == "unrealizable"
+            unknown += low.status == "unknown"
         times.append(time.perf_counter() - t0)
-    return {"scale": scale, "enough": enough, "refutes": refutes, "trials": trials,
+    return {"scale": scale, "enough": enough, "refutes": refutes, "unknown": unknown,
+            "trials": trials,
             "median_s": round(statistics.median(times), 2)}
 
 
-def run_design(trials: int, scales: list[int]) -> list[dict[str, object]]:
+def run_design(trials: int, scales: list[int], limit: float) -> list[dict[str, object]]:
     rows = []
     print("| behaviour | k* | seconds | searches (per k) | strings / total length at k* | "
           "proof of k*-1: nodes / leaves | " + " | ".join(
-              f"random, {s}× length: enough at k* / refutes k*-1 / median s" for s in scales)
+              f"random, {s}× length: enough at k* / refutes k*-1 / timeouts / median s"
+              for s in scales)
           + " |")
     print("|---|---:|---:|---|---|---|" + "---:|" * len(scales))
     for name in DESIGN_SPECS:
@@ -196,14 +199,14 @@ def run_design(trials: int, scales: list[int]) -> list[dict[str, object]]:
         best, below = attempts[-1], attempts[-2] if len(attempts) > 1 else None
         assert best.status == "realizable"
         size = proof_size(below.certificate["refutation"]["proof"]) if below else None
-        randoms = [random_sets(spec, best, below, trials, s) for s in scales]
+        randoms = [random_sets(spec, best, below, trials, s, limit) for s in scales]
         rows.append({"spec": name, "fewest": best.units, "seconds": round(seconds, 2),
                      "searches": [a.rounds for a in attempts], "strings": len(best.strings),
                      "total_length": sum(map(len, best.strings)), "proof": size,
                      "random": randoms})
         proof = f"{size['nodes']} / {size['leaves']}" if size else "-"
         cells = " | ".join(f"{r['enough']}/{trials} / {r['refutes']}/{trials} / "
-                           f"{r['median_s']}" for r in randoms)
+                           f"{r['unknown']} / {r['median_s']}" for r in randoms)
         print(f"| {spec.name} | {best.units} | {seconds:.1f} | {rows[-1]['searches']} | "
               f"{len(best.strings)} / {rows[-1]['total_length']} | {proof} | {cells} |",
               flush=True)
@@ -216,10 +219,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--limit", type=float, default=20.0,
+                        help="seconds per search on a random set (then: a timeout)")
     parser.add_argument("--json")
     args = parser.parse_args()
     rows = run_judge(args.quick) if args.part == "judge" else run_design(
-        3 if args.quick else args.trials, args.scales)
+        3 if args.quick else args.trials, args.scales, args.limit)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0

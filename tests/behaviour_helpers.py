@@ -8,9 +8,9 @@ from fractions import Fraction
 
 from verify.input.yamldoc import parse_text
 from verify.models.threshold.behaviour import load_behaviour
-from verify.models.threshold.network import (Domain, Network, Shape, StepKind,
-                                             ThresholdSpec)
+from verify.models.threshold.network import Domain, Network, Shape, StepKind, ThresholdSpec
 
+REAL = Domain()
 PARITY = """alphabet: ["0", "1"]
 machine:
   start: e
@@ -21,7 +21,7 @@ machine:
 
 def make_spec(behaviour_yaml: str, *, inputs: int = 1, units: int = 1, readout: int | None = 1,
               observe: tuple[int, ...] = (), step: str = "nonstrict", s0: int = 0,
-              min_units: int | None = None, weights: Domain = Domain()) -> ThresholdSpec:
+              min_units: int | None = None, weights: Domain = REAL) -> ThresholdSpec:
     root = parse_text("behaviour:\n" + "".join("  " + line + "\n"
                                               for line in behaviour_yaml.splitlines()), "t.yaml")
     node = dict(root.items())["behaviour"]
@@ -34,7 +34,7 @@ def make_spec(behaviour_yaml: str, *, inputs: int = 1, units: int = 1, readout: 
 
 
 def net(W, U, b, V=(), c=()) -> Network:  # type: ignore[no-untyped-def]
-    f = lambda rows: tuple(tuple(Fraction(v) for v in r) for r in rows)  # noqa: E731
+    f = lambda rows: tuple(tuple(Fraction(v) for v in r) for r in rows)
     return Network(f(W), f(U), tuple(Fraction(v) for v in b), f(V), tuple(Fraction(v) for v in c))
 
 
@@ -42,7 +42,7 @@ def step(spec: ThresholdSpec, network: Network, s: tuple[int, ...], a: int
          ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """One step of the model's equations from state s on symbol a: (s_t, y_t)."""
     strict = spec.step is StepKind.STRICT
-    fire = lambda z: int(z > 0) if strict else int(z >= 0)  # noqa: E731
+    fire = lambda z: int(z > 0) if strict else int(z >= 0)
     x = spec.behaviour.alphabet[a]
     s2 = tuple(fire(sum(w * xi for w, xi in zip(network.W[i], x))
                     + sum(u * si for u, si in zip(network.U[i], s)) + network.b[i])
@@ -97,7 +97,7 @@ def z3_search(spec: ThresholdSpec, units: int, *, deadline: float | None = None)
     b = [z3.Real(f"b{i}") for i in range(k)]
     V = [[z3.Real(f"V{o}_{j}") for j in range(k)] for o in range(m or 0)]
     c = [z3.Real(f"c{o}") for o in range(m or 0)]
-    fire = lambda z: z > 0 if strict else z >= 0  # noqa: E731
+    fire = lambda z: z > 0 if strict else z >= 0
     solver = z3.Solver()
     for n, seq in enumerate(spec.sequences):
         prev = [z3.BoolVal(bool(v)) for v in seq.s0]
@@ -117,7 +117,7 @@ def z3_search(spec: ThresholdSpec, units: int, *, deadline: float | None = None)
         return types.SimpleNamespace(status="unrealizable", network=None, s0=None,
                                      certificate=None, reason="z3: unsat", stats={})
     model = solver.model()
-    val = lambda v: Fraction(model.eval(v, model_completion=True).as_fraction())  # noqa: E731
+    val = lambda v: Fraction(model.eval(v, model_completion=True).as_fraction())
     found = Network(tuple(tuple(map(val, r)) for r in W), tuple(tuple(map(val, r)) for r in U),
                     tuple(map(val, b)), tuple(tuple(map(val, r)) for r in V), tuple(map(val, c)))
     return types.SimpleNamespace(status="realizable", network=found,

@@ -56,7 +56,7 @@ def test_parity_fewest_units_is_two():
     attempts = design.fewest(spec, deadline=None)
     assert [a.status for a in attempts] == ["unrealizable", "realizable"]
     assert_proof_holds(spec, attempts[0])
-    parity = lambda w: str(sum(w) % 2)  # noqa: E731
+    parity = lambda w: str(sum(w) % 2)
     assert_right_on_every_string(spec, attempts[1].network, attempts[1].s0, parity, 8)
 
 
@@ -65,7 +65,7 @@ def test_equal_so_far_fewest_units_is_two():
     attempts = design.fewest(spec, deadline=None)
     assert [a.status for a in attempts] == ["unrealizable", "realizable"]
     assert_proof_holds(spec, attempts[0])
-    same = lambda w: "1" if all(a in (0, 3) for a in w) else "0"  # noqa: E731
+    same = lambda w: "1" if all(a in (0, 3) for a in w) else "0"
     assert_right_on_every_string(spec, attempts[1].network, attempts[1].s0, same, 6)
 
 
@@ -74,7 +74,7 @@ def test_a_window_formula_is_designed_for():
                      min_units=1)
     attempts = design.fewest(spec, deadline=None)
     assert attempts[-1].status == "realizable"
-    fell = lambda w: str(int(len(w) > 1 and w[-2] == 1 and w[-1] == 0))  # noqa: E731
+    fell = lambda w: str(int(len(w) > 1 and w[-2] == 1 and w[-1] == 0))
     k = attempts[-1].units
     assert_right_on_every_string(spec, attempts[-1].network, attempts[-1].s0, fell, 2 ** k * 3)
     for a in attempts[:-1]:
@@ -101,7 +101,7 @@ def test_random_machines_designs_and_proofs_check(machine):
             assert_proof_holds(spec, a)
         else:
             assert a.status == "realizable"
-            want = lambda w: machine_outputs(machine, ["01"[s] for s in w])[-1]  # noqa: E731
+            want = lambda w: machine_outputs(machine, ["01"[s] for s in w])[-1]
             assert_right_on_every_string(spec, a.network, a.s0, want,
                                          2 ** a.units * len(machine))
 
@@ -159,6 +159,6 @@ def test_a_failing_search_string_is_an_internal_error():
 
     spec = make_spec(PARITY, units=1)
     zero = net([[0]], [[0]], [-1], [[0]], [-1])
-    fake = lambda *a, **k: types.SimpleNamespace(status="realizable", network=zero)  # noqa
+    fake = lambda *a, **k: types.SimpleNamespace(status="realizable", network=zero)
     with pytest.raises(InternalError, match="fails on a string it was asked to fit"):
         design.design_at(spec, 1, deadline=None, search=fake)

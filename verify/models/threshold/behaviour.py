@@ -80,13 +80,15 @@ def load_behaviour(node: Node, shape: Shape, *, s0: tuple[int | None, ...],
         raise node.error(f"behaviours are explored for at most {MAX_UNITS} units")
     alphabet, names = _alphabet(fields["alphabet"], shape.inputs)
     start = tuple(int(v) for v in s0 if v is not None)
-    common = dict(alphabet=alphabet, names=names, s0=start, line=node.line)
     if "machine" in fields:
-        return Behaviour(machine=_machine(fields["machine"], names, shape.outputs), **common)
+        return Behaviour(alphabet, names, machine=_machine(fields["machine"], names,
+                                                           shape.outputs),
+                         s0=start, line=node.line)
     if "output" in fields:
-        return Behaviour(formulas=_formulas(fields["output"], alphabet, shape), **common)
+        return Behaviour(alphabet, names, formulas=_formulas(fields["output"], alphabet, shape),
+                         s0=start, line=node.line)
     net, net_s0 = _network(fields["network"], shape, start)
-    return Behaviour(network=net, network_s0=net_s0, **common)
+    return Behaviour(alphabet, names, network=net, network_s0=net_s0, s0=start, line=node.line)
 
 
 def _alphabet(node: Node, d: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[str, ...]]:

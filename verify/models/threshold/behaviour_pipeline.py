@@ -32,6 +32,7 @@ def check_behaviour(spec: ThresholdSpec, options: Options, *,
                     search: design.Search | None = None) -> Outcome:
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     claim = spec.claim
+    verdict: str | None = None
     if claim is not None and claim.witness is not None:
         return _judge_witness(spec, claim.witness, claim.witness_s0)
     if claim is not None and claim.realizable is False and claim.units is not None:
@@ -50,7 +51,6 @@ def check_behaviour(spec: ThresholdSpec, options: Options, *,
         return _outcome(spec, attempts, verdict,
                         f"the fewest units are {claim.fewest_units}")
     attempts = design.fewest(spec, deadline=deadline, search=search)
-    verdict = None
     if claim is not None and claim.realizable is True:
         verdict = {"realizable": "correct", "unrealizable": "incorrect"}.get(
             attempts[-1].status, "unknown")
@@ -166,8 +166,8 @@ def _attempt_text(spec: ThresholdSpec, a: design.Attempt) -> list[str]:
     used = f"{len(a.strings)} strings of total length {sum(map(len, a.strings))}"
     if a.status == "realizable" and a.network is not None:
         net = network_json(a.network)
-        lines = [f"{a.units} unit(s): right on every input string ({a.pairs} pairs explored; "
-                 f"{a.rounds} searches, {used})"]
+        lines = [(f"{a.units} unit(s): right on every input string ({a.pairs} pairs "
+                  f"explored; {a.rounds} searches, {used})")]
         lines += [f"  {name} = {_show(v)}" for name, v in net.items() if v]
         lines.append(f"  s0 = {_show(list(a.s0))}")
         return lines
@@ -175,9 +175,10 @@ def _attempt_text(spec: ThresholdSpec, a: design.Attempt) -> list[str]:
         strings = "; ".join(" ".join(spec.behaviour.names[s] for s in w) for w in a.strings)
         size = (a.certificate or {}).get("refutation", {}).get("size", {})
         nodes = f"{size['nodes']} nodes, {size['leaves']} leaves, " if size else ""
-        return [f"{a.units} unit(s): impossible: no {a.units}-unit network fits these "
-                f"{len(a.strings)} input strings ({strings}), so none is right on every "
-                f"string (proof: {nodes}replayed by the trusted checker; {a.rounds} searches)"]
+        return [(f"{a.units} unit(s): impossible: no {a.units}-unit network fits these "
+                 f"{len(a.strings)} input strings ({strings}), so none is right on every "
+                 f"string (proof: {nodes}replayed by the trusted checker; {a.rounds} "
+                 "searches)")]
     return [f"{a.units} unit(s): unknown ({a.reason}; {used})"]
 
 

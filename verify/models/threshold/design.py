@@ -58,7 +58,8 @@ def finite_spec(spec: ThresholdSpec, k: int, strings: list[String],
                 table: product.Table) -> ThresholdSpec:
     """The k-unit spec whose sequences are the strings, outputs as the behaviour says."""
     seqs = tuple(product.as_sequence(spec, table, w, spec.behaviour.s0[:k]) for w in strings)
-    return dataclasses.replace(spec_at(spec, k), sequences=seqs, behaviour=None)
+    return dataclasses.replace(spec_at(spec, k), sequences=seqs,  # type: ignore[arg-type]
+                               behaviour=None)  # duck-typed NetSequences
 
 
 def certificate(spec: ThresholdSpec, k: int, strings: list[String], table: product.Table,
@@ -103,13 +104,18 @@ def design_at(spec: ThresholdSpec, k: int, *, deadline: float | None,
                            reason=res.reason, stats=stats)
         if res.status == "unrealizable":
             cert = certificate(spec, k, current, table, res.certificate)
-            _recheck(lambda: product.check_impossibility(spec, cert), "impossibility proof")
+            try:
+                product.check_impossibility(spec, cert)
+            except CheckFailure as exc:
+                raise InternalError(f"the {k}-unit impossibility proof failed the trusted "
+                                    f"check: {exc}") from exc
             return Attempt(k, "unrealizable", strings=tuple(current), certificate=cert,
                            rounds=rounds, stats=stats)
         ex = product.explore(spec_k, res.network, s0, table)
         if ex.equivalent:
             return Attempt(k, "realizable", res.network, s0, ex.pairs, tuple(current),
                            rounds=rounds, stats=stats)
+        assert ex.string is not None
         if ex.string in current:  # the core's network fails a string it was given
             raise InternalError(f"the core's {k}-unit network fails on a string it was "
                                 f"asked to fit ({list(ex.string)})")
@@ -131,10 +137,3 @@ def fewest(spec: ThresholdSpec, *, deadline: float | None, search: Search | None
             break
         strings = list(attempt.strings)
     return attempts
-
-
-def _recheck(check: Callable[[], None], what: str) -> None:
-    try:
-        check()
-    except CheckFailure as exc:
-        raise InternalError(f"the {what} failed the trusted check: {exc}") from exc
