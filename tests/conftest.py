@@ -1,6 +1,7 @@
 """Shared test set-up: a derandomised hypothesis profile for CI, no example database."""
 
 import os
+import sys
 
 from hypothesis import HealthCheck, settings
 
@@ -10,3 +11,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# tests/ is a package (tests/__init__.py), so pytest puts the repository root on sys.path,
+# not tests/; the helpers imported as top-level modules (rnn_helpers) need tests/ too.
+sys.path.insert(0, os.path.dirname(__file__))

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from verify import registry as models
+from verify import recheck, registry as models
 from verify.errors import ExitCode, InternalError, SpecError
 from verify.outcome import Options, Outcome, error_outcome
 from verify.input.yamldoc import load_file
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="text (default) or json: one JSON object per spec (JSON Lines)")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
+    recheck.add_parser(sub)
     return p
 
 
@@ -97,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    if args.command == "recheck":
+        return recheck.run(args)
     if args.timeout is not None and args.timeout <= 0:
         print("verify: --timeout must be a positive number of seconds", file=sys.stderr)
         return ExitCode.SPEC_ERROR

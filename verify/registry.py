@@ -9,6 +9,7 @@ from verify.outcome import Handler
 
 _HANDLERS: dict[str, str] = {
     "step-rnn": "verify.models.threshold.pipeline:check_spec",
+    "threshold-rnn": "verify.models.threshold.network_pipeline:check_spec",
     "lstm-cell": "verify.models.lstm.formula:check_spec",
 }
 

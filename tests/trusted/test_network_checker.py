@@ -262,3 +262,28 @@ def test_malformed_and_wrong_format_are_rejected() -> None:
         check_certificate(make_spec(XOR), {"format": "verify-certificate/1"})
     with pytest.raises(CheckFailure, match="malformed node"):
         check_certificate(make_spec(XOR), cert({"what": 1}))
+
+
+# -- fewest units -------------------------------------------------------------------------
+
+def test_monotone_in_units_needs_a_dead_unit() -> None:
+    from verify.trusted.network import monotone_in_units
+    assert monotone_in_units(make_spec(XOR))
+    assert not monotone_in_units(make_spec(XOR, weights=Domain(Fraction(1), Fraction(2))))
+    assert not monotone_in_units(make_spec(XOR, fixed={("U", (0, 0)): Fraction(1)}))
+    assert monotone_in_units(make_spec(XOR, fixed={("b", (0,)): Fraction(5)}))
+
+
+def test_check_fewest_wants_the_refutations_the_spec_needs() -> None:
+    from verify.trusted.network import check_fewest
+    spec = make_spec(PARITY, readout=1, units=3, min_units=1)
+    two = net([[1], [2]], [[-1, 1], [-1, 1]], [Fraction(-3, 2), Fraction(-1, 2)],
+              [[-1, 1]], [Fraction(-1, 2)])  # nonstrict: parity (the witness)
+    s0 = [(0, 0)] * len(PARITY)
+    check_fewest(spec, 2, two, s0, {1: cert(parity_tree())})
+    with pytest.raises(CheckFailure, match="fewest units 2 needs a proof that 1 units cannot"):
+        check_fewest(spec, 2, two, s0, {})
+    tampered = cert(parity_tree())
+    tampered["proof"]["cases"].pop()
+    with pytest.raises(CheckFailure, match="needs exactly the cases 0 and 1"):
+        check_fewest(spec, 2, two, s0, {1: tampered})

@@ -12,13 +12,12 @@ a million steps long.
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from verify.errors import SpecError
+from verify.input.datafiles import read_bits, read_numbers
 from verify.input.exact import Series, parse_number
 from verify.input.ineq import parse_inequality
 from verify.models.threshold.model_keys import (
@@ -34,7 +33,6 @@ TOP_KEYS = {"name", "description", "model", "step", "s0", "input", "output", "se
             "claim"}
 SEQUENCE_KEYS = {"name", "input", "output", "s0"}
 CLAIM_KEYS = {"realizable", "witness", "because"}
-MAX_DATA_BYTES = 512 * 2**20
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _SEQUENCE_HINT = ('write a list such as [0, 1, 0.5], a string of digits such as "0101", '
@@ -116,7 +114,7 @@ def _sequence(inp: Node, out: Node, s0: int | None, line: int, base: Path) -> Se
 
 def _inputs(node: Node, base: Path) -> Series:
     if node.is_mapping:
-        return _file_inputs(node, base)
+        return read_numbers(node, base)
     if node.is_sequence:
         return _input_list(node)
     return Series.from_ints(_digit_string(node, "input"))
@@ -124,7 +122,7 @@ def _inputs(node: Node, base: Path) -> Series:
 
 def _outputs(node: Node, base: Path) -> np.ndarray:
     if node.is_mapping:
-        return _file_outputs(node, base)
+        return read_bits(node, base)
     if node.is_sequence:
         return _output_list(node)
     digits = _digit_string(node, "output")
@@ -216,159 +214,6 @@ def _number(node: Node) -> Fraction:
         return parse_number(node.text())
     except ValueError as exc:
         raise node.error(str(exc)) from None
-
-
-# -- data files ---------------------------------------------------------------------------
-
-def _data_path(node: Node, base: Path) -> tuple[Path, Node]:
-    parts = node.mapping(allowed={"file"}, required={"file"})
-    fnode = parts["file"]
-    path = Path(_text(fnode))
-    full = path if path.is_absolute() else base / path
-    if not full.is_file():  # also refuses devices and FIFOs, which could block forever
-        why = "does not exist" if not full.exists() else "is not a regular file"
-        raise fnode.error(f"data file {str(full)!r} {why}; paths are relative to the "
-                          "spec file's folder")
-    if full.suffix.lower() not in (".npy", ".csv", ".txt"):
-        raise fnode.error(f"unsupported data file {path.name!r}: use .npy, .csv or .txt")
-    if full.stat().st_size > MAX_DATA_BYTES:
-        raise fnode.error(f"data file {path.name!r} is larger than "
-                          f"{MAX_DATA_BYTES // 2**20} MiB")
-    return full, fnode
-
-
-def _load_npy(full: Path, fnode: Node) -> np.ndarray:
-    try:
-        # allow_pickle=False: a .npy can otherwise carry pickled objects, i.e. code
-        arr = np.load(full, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise fnode.error(f"cannot read {full.name!r} as a .npy array: "
-                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                          ) from None
-    if not isinstance(arr, np.ndarray):  # an .npz archive under a .npy name
-        getattr(arr, "close", lambda: None)()
-        raise fnode.error(f"{full.name!r} is not a single .npy array")
-    if arr.ndim != 1:
-        raise fnode.error(f"{full.name!r} has shape {arr.shape}; a sequence must be a 1-D "
-                          "array (flatten it)")
-    if arr.dtype.kind not in "biuf" or (arr.dtype.kind == "f" and arr.dtype.itemsize > 8):
-        raise fnode.error(f"{full.name!r} holds {arr.dtype} values; use a bool, integer "
-                          "or float (up to float64) array")
-    return arr
-
-
-def _file_inputs(node: Node, base: Path) -> Series:
-    full, fnode = _data_path(node, base)
-    if full.suffix.lower() == ".npy":
-        arr = _load_npy(full, fnode)
-        if arr.dtype.kind == "f":
-            try:
-                return Series.from_floats(arr)
-            except ValueError as exc:
-                raise fnode.error(f"{full.name!r}: {exc}") from None
-        if arr.dtype == np.uint64 and arr.size and int(arr.max()) >= 2**63:
-            return Series.from_fractions([Fraction(int(v)) for v in arr])
-        return Series.from_ints(arr.astype(np.int64))
-    digits = _single_digit_file(full, fnode)
-    if digits is not None:
-        return Series.from_ints(digits)
-    text, tokens = _read_tokens(full, fnode)
-    try:
-        return Series.from_texts(tokens)
-    except ValueError as exc:
-        raise _token_error(fnode, full, text, str(exc)) from None
-
-
-def _file_outputs(node: Node, base: Path) -> np.ndarray:
-    full, fnode = _data_path(node, base)
-    if full.suffix.lower() == ".npy":
-        arr = _load_npy(full, fnode)
-        bad = np.flatnonzero((arr != 0) & (arr != 1))
-        if bad.size:
-            i = int(bad[0])
-            raise fnode.error(f"{full.name!r}: element {i + 1} is {arr[i]!r}; outputs "
-                              "must be 0 or 1")
-        return arr.astype(np.int8)
-    digits = _single_digit_file(full, fnode)
-    if digits is not None and (digits.size == 0 or int(digits.max()) <= 1):
-        return digits.astype(np.int8)
-    text, tokens = _read_tokens(full, fnode)
-    if not set(tokens) <= {"0", "1"}:
-        i = next(i for i, t in enumerate(tokens) if t not in ("0", "1"))
-        raise _token_error(fnode, full, text,
-                           f"element {i + 1} ({tokens[i][:40]!r}): outputs must be 0 or 1")
-    return (np.frombuffer("".join(tokens).encode("ascii"), dtype=np.uint8) - 48
-            ).astype(np.int8)
-
-
-def _single_digit_file(full: Path, fnode: Node) -> np.ndarray | None:
-    """Fast path (milliseconds for 10**6 values) for files such as ``0,1,1,0`` or one
-    digit per line; None when the file holds anything else (the general reader decides)."""
-    data = _read_bytes(full, fnode)
-    if _digits_and_separators(data[:4096]) is None:
-        return None  # decided by the first 4 KiB: no need to scan 10 MB of decimals
-    digits = _digits_and_separators(data)
-    if digits is None or _empty_field(data) is not None:
-        return None  # the general reader reports an empty field
-    return digits
-
-
-def _digits_and_separators(data: bytes) -> np.ndarray | None:
-    """The digits, if ``data`` is single digits separated by commas or whitespace."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    is_digit = (raw >= 48) & (raw <= 57)
-    is_sep = (raw == 44) | (raw == 32) | (raw == 10) | (raw == 13) | (raw == 9)
-    if not np.all(is_digit | is_sep) or np.any(is_digit[1:] & is_digit[:-1]):
-        return None
-    return raw[is_digit] - np.uint8(48)
-
-
-def _empty_field(data: bytes) -> int | None:
-    """Offset of a comma that opens or closes an empty field, if any."""
-    stripped = data.strip()
-    if stripped.startswith(b","):
-        return data.index(b",")
-    if stripped.endswith(b","):
-        return data.rindex(b",")
-    m = re.search(rb",[ \t\r\n]*,", data)  # \s* + \Z here would be quadratic-ish
-    return m.end() - 1 if m else None
-
-
-def _read_bytes(full: Path, fnode: Node) -> bytes:
-    try:
-        data = full.read_bytes()
-    except OSError as exc:
-        raise fnode.error(f"cannot read {full.name!r}: {exc.strerror or exc}") from None
-    return data.removeprefix(b"\xef\xbb\xbf")  # spreadsheets often save a UTF-8 BOM
-
-
-def _read_tokens(full: Path, fnode: Node) -> tuple[str, list[str]]:
-    """Numbers separated by commas and/or whitespace; an empty field is an error."""
-    data = _read_bytes(full, fnode)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise fnode.error(f"{full.name!r} line {line} is not UTF-8 text; a data file "
-                          "holds numbers separated by commas or whitespace") from None
-    empty = _empty_field(data)
-    if empty is not None:
-        line = data.count(b"\n", 0, empty) + 1
-        raise fnode.error(f"{full.name!r} line {line}: empty field (two commas with nothing "
-                          "between them, or a comma at the start or end)")
-    return text, text.replace(",", " ").split()
-
-
-def _token_error(fnode: Node, full: Path, text: str, message: str) -> SpecError:
-    m = re.match(r"element (\d+)", message)
-    where = ""
-    if m:
-        k = int(m.group(1))
-        for j, tok in enumerate(re.finditer(r"[^,\s]+", text), start=1):
-            if j == k:
-                where = f" line {text.count(chr(10), 0, tok.start()) + 1}"
-                break
-    return fnode.error(f"{full.name!r}{where}: {message}")
 
 
 # -- scalars ------------------------------------------------------------------------------

@@ -265,16 +265,13 @@ def _name(block: str, index: tuple[int, ...]) -> str:
 
 
 def describe_domain(domain: Domain) -> str:
-    """``real``, ``integer``, ``[-1, 1]``, ``integer in [-1, 1]``, ``>= 0``..."""
+    """``real``, ``integer``, ``real in [-1, 1]``, ``integer >= 0``..."""
+    kind = "integer" if domain.integer else "real"
     if domain.low is None and domain.high is None:
-        return "integer" if domain.integer else "real"
+        return kind
     if domain.low is not None and domain.high is not None:
-        box = f"[{domain.low}, {domain.high}]"
-    elif domain.low is not None:
-        box = f">= {domain.low}"
-    else:
-        box = f"<= {domain.high}"
-    return f"integer {box}" if domain.integer else f"real {box}"
+        return f"{kind} in [{domain.low}, {domain.high}]"
+    return f"{kind} >= {domain.low}" if domain.low is not None else f"{kind} <= {domain.high}"
 
 
 # -- claim ----------------------------------------------------------------------------------

@@ -15,17 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from verify.input.exact import parse_number
 from verify.input.vectors import OutputTable, VectorSeries
 from verify.input.yamldoc import Node
-from verify.models.threshold.load import (
-    _BOOL,
-    _data_path,
-    _element,
-    _number,
-    _read_tokens,
-    _text,
-)
+from verify.input.datafiles import Table, read_table
+from verify.models.threshold.load import _BOOL, _element, _number, _text
 from verify.models.threshold.network import DONT_CARE, NetSequence
 
 SEQUENCE_KEYS = {"name", "input", "output", "s0"}
@@ -130,55 +123,16 @@ def _digits(node: Node, what: str) -> np.ndarray:
 
 
 def _file_inputs(node: Node, d: int | None, base: Path) -> VectorSeries:
-    full, fnode = _data_path(node, base)
-    if full.suffix.lower() == ".npy":
-        arr = _load_matrix(full, fnode)
-        if arr.dtype.kind not in "biuf":
-            raise fnode.error(f"{full.name!r} holds {arr.dtype} values; use a bool, integer "
-                              "or float array")
-        _width(fnode, arr.shape[1], d, "input", first=True)
-        try:
-            if arr.dtype.kind == "f":
-                return VectorSeries.from_floats(arr)
-            return VectorSeries.from_ints(arr.astype(np.int64))
-        except ValueError as exc:
-            raise fnode.error(f"{full.name!r}: {exc}") from None
-    rows = _text_rows(full, fnode)
-    width = len(rows[0]) if rows else (d or 1)
-    _width(fnode, width, d, "input", first=True)
-    vals = []
-    for i, toks in enumerate(rows):
-        if len(toks) != width:
-            raise fnode.error(f"{full.name!r} row {i + 1} has {len(toks)} numbers, the first "
-                              f"row {width}")
-        try:
-            vals.append([parse_number(t) for t in toks])
-        except ValueError as exc:
-            raise fnode.error(f"{full.name!r} row {i + 1}: {exc}") from None
-    return VectorSeries.from_rows(vals, width)
+    table = read_table(node, base)
+    _width(node, table.cols, d, "input", first=True)
+    return vector_series(table)
 
 
-def _load_matrix(full: Path, fnode: Node) -> np.ndarray:
-    try:
-        arr = np.load(full, allow_pickle=False)  # no pickles: they can carry code
-    except (OSError, ValueError, EOFError) as exc:
-        raise fnode.error(f"cannot read {full.name!r} as a .npy array: "
-                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                          ) from None
-    if not isinstance(arr, np.ndarray):
-        getattr(arr, "close", lambda: None)()
-        raise fnode.error(f"{full.name!r} is not a single .npy array")
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2:
-        raise fnode.error(f"{full.name!r} has shape {arr.shape}; give a (steps, entries) "
-                          "2-D array")
-    return arr
-
-
-def _text_rows(full: Path, fnode: Node) -> list[list[str]]:
-    text, _ = _read_tokens(full, fnode)
-    return [line.replace(",", " ").split() for line in text.splitlines() if line.strip()]
+def vector_series(table: Table) -> VectorSeries:
+    """A data file's table as a :class:`VectorSeries` (no copy of the exact values)."""
+    flat = table.flat
+    ints = None if flat.ints is None else flat.ints.reshape(table.rows, table.cols)
+    return VectorSeries(table.approx, table.row, ints)
 
 
 # -- outputs --------------------------------------------------------------------------------
@@ -227,26 +181,12 @@ def _output_vector(node: Node) -> list[int]:
 
 
 def _file_outputs(node: Node, m: int, base: Path) -> OutputTable:
-    full, fnode = _data_path(node, base)
-    if full.suffix.lower() == ".npy":
-        arr = _load_matrix(full, fnode)
-        _width(fnode, arr.shape[1], m, "output", first=True)
-        bad = np.argwhere((arr != 0) & (arr != 1))
-        if len(bad):
-            i, j = (int(v) for v in bad[0])
-            raise fnode.error(f"{full.name!r}: step {i + 1}, entry {j} is {arr[i, j]!r}; "
-                              "outputs must be 0 or 1")
-        return OutputTable(arr.astype(np.int8))
-    rows = _text_rows(full, fnode)
-    vals = []
-    for i, toks in enumerate(rows):
-        if len(toks) == 1 and m > 1 and len(toks[0]) == m:
-            toks = list(toks[0])  # "01?" on a line
-        v = [_OUT.get(t) for t in toks]
-        if None in v:
-            raise fnode.error(f"{full.name!r} row {i + 1}: outputs are 0, 1 or ?")
-        if len(v) != m:
-            raise fnode.error(f"{full.name!r} row {i + 1} has {len(v)} outputs; each step "
-                              f"needs {m}")
-        vals.append(v)
-    return OutputTable(np.array(vals, dtype=np.int8).reshape(len(vals), m))
+    table = read_table(node, base)
+    _width(node, table.cols, m, "output", first=True)
+    values = table.approx
+    bad = np.argwhere((values != 0) & (values != 1))
+    if len(bad):
+        i, j = (int(v) for v in bad[0])
+        raise node.error(f"the output file's step {i + 1}, entry {j} is {table.exact(i, j)}; "
+                         "outputs in data files are 0 or 1")
+    return OutputTable(values.astype(np.int8))

@@ -17,6 +17,8 @@ through ``check_witness`` and the certificate through ``check_certificate``.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,7 +28,8 @@ from typing import Any
 from verify.models.threshold.network import Network, ThresholdSpec
 from verify.models.threshold.oracle import UnitOracle
 from verify.models.threshold.table import Key, OutOfTime, Unit, entry_json, unit_of, unit_system
-from verify.trusted.network import FORMAT, Branch, Replay
+from verify.trusted.checker import CheckFailure
+from verify.trusted.network import FORMAT, Branch, Replay, check_witness, simulate
 
 Weights = dict[str, Fraction]
 
@@ -39,6 +42,10 @@ class SearchResult:
     certificate: dict[str, Any] | None           # verify-certificate/2, when unrealizable
     reason: str                                  # for unknown: what was tried
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+class _Restart(Exception):
+    """A randomised run used up its node budget."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,9 @@ class _Search:
         self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units)
         self.strict = spec.step.value == "strict"
         self.cache: dict[Any, tuple[Weights | None, Any]] = {}
+        self.rng: random.Random | None = None
+        self.noise = 0.0
+        self.budget: int | None = None
         self.oracles = {u: UnitOracle(spec, units, u, deadline, self.real)
                         for u in self.units()}
         self.stats = {"nodes": 0, "leaves": 0, "clashes": 0, "motzkin": 0, "depth": 0}
@@ -120,6 +130,8 @@ class _Search:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime
         self.stats["nodes"] += 1
+        if self.budget is not None and self.stats["nodes"] > self.budget:
+            raise _Restart
         self.stats["depth"] = max(self.stats["depth"], depth)
         event, what = self.replay.advance(br)
         if event == "clash":
@@ -151,10 +163,7 @@ class _Search:
             from verify.models.threshold.integer import finish
             return finish(self, br)
         key = what
-        unit = unit_of(key)
-        guess = (self.oracles[unit].fires(wit[unit], key)
-                 if unit is not None and unit in wit else None)
-        order = (guess, 1 - guess) if guess is not None else (0, 1)
+        order = self.order(br, key, wit)
         proofs = []
         for v in order:
             child = Branch({**br.table, key: v}, br.bounds, br.cursor, "",
@@ -165,6 +174,39 @@ class _Search:
             proofs.append({"value": v, "proof": sub})
         return {"split": {"entry": entry_json(self.real(key))}, "cases": sorted(
             proofs, key=lambda c: c["value"])}
+
+    def order(self, br: Branch, key: Key, wit: dict[Unit, tuple[int, ...]]) -> tuple[int, int]:
+        """Which value to try first for a state entry: the one with a completion of this
+        step's next state whose readout (where assigned) gives the step's outputs, most
+        such readouts known, then the most units agreeing with their current weights."""
+        if key[0] != "state":
+            return (0, 1)
+        i, x, prev = key[1], key[2], key[3]
+        j, t, _ = br.cursor
+        y = self.replay.spec.sequences[j].outputs[t]
+        table, m = br.table, self.spec.shape.readout or 0
+
+        def agrees(u: int, v: int) -> int:
+            k_u = ("state", u, x, prev)
+            w = wit.get(("state", u))
+            return int(w is not None and self.oracles[("state", u)].fires(w, k_u) == v)
+        head = tuple(table[("state", u, x, prev)] for u in range(i))
+        best: dict[int, tuple[int, int]] = {}
+        for v in (0, 1):
+            for tail in itertools.product((0, 1), repeat=self.k - i - 1):
+                s_new = head + (v,) + tail
+                known = 0
+                for o in range(m):
+                    r = table.get(("readout", o, s_new))
+                    if y[o] != -1 and r is not None:
+                        known = known + 1 if r == y[o] else -1000
+                score = (known, sum(agrees(u, b) for u, b in zip(range(i, self.k), s_new[i:])))
+                if score[0] >= 0 and (v not in best or score > best[v]):
+                    best[v] = score
+        first = max((0, 1), key=lambda v: (v in best, best.get(v, (0, 0)), agrees(i, v)))
+        if self.rng is not None and self.rng.random() < self.noise:
+            first = 1 - first
+        return (first, 1 - first)
 
     def witness(self, found: _Found) -> tuple[Network, tuple[tuple[int, ...], ...]]:
         """Simple exact weights for the table found (each unit re-solved, simplest)."""
@@ -200,34 +242,86 @@ def proof_size(node: dict[str, Any]) -> dict[str, int]:
     return {"nodes": nodes, "leaves": leaves, "depth": depth}
 
 
-def search(spec: ThresholdSpec, units: int, *, deadline: float | None) -> SearchResult:
+def search(spec: ThresholdSpec, units: int, *, deadline: float | None,
+           probe_nodes: int = 2000, use_z3: bool = True) -> SearchResult:
     """Some ``units``-unit network fitting every sequence, or a proof that none does.
 
     ``deadline`` is a :func:`time.monotonic` instant (None: no limit); past it the answer
-    is "unknown", saying how far the search got.
+    is "unknown", saying how far the search got. The DPLL first runs for ``probe_nodes``
+    nodes; if that does not settle it, z3 looks for a network over the transition table
+    (:mod:`verify.models.threshold.sat`, finding only), and unless it finds one the DPLL
+    runs to the end, its trace being the proof.
     """
     start = time.monotonic()
-    s = _Search(spec, units, deadline)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))
+    tried: list[str] = []
+    s = _Search(spec, units, deadline)
     try:
-        out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
-        net_s0 = s.witness(out) if isinstance(out, _Found) else None
+        s.budget = probe_nodes if use_z3 else None
+        try:
+            out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
+        except _Restart:
+            tried.append(f"a DPLL probe of {probe_nodes} nodes")
+            found = _from_z3(s, tried)
+            if found is not None:
+                return _result(s, start, found, tried)
+            s = _Search(spec, units, deadline)
+            out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
+        return _result(s, start, out, tried)
     except OutOfTime:
-        stats = {**s.stats, "seconds": time.monotonic() - start,
-                 "solves": sum(o.solves for o in s.oracles.values())}
+        stats = _stats(s, start)
+        tried.append(f"the proof search, {s.stats['nodes']} nodes of the {units}-unit tree "
+                     f"(depth {s.stats['depth']}, {stats['solves']} linear solves)")
         return SearchResult("unknown", None, None, None,
-                            f"time ran out after exploring {s.stats['nodes']} nodes of the "
-                            f"{units}-unit search tree (depth {s.stats['depth']}, "
-                            f"{stats['solves']} linear solves)", stats)
+                            "time ran out after " + "; then ".join(tried), stats)
     finally:
         sys.setrecursionlimit(limit)
-    stats = {**s.stats, "seconds": time.monotonic() - start,
-             "solves": sum(o.solves for o in s.oracles.values())}
-    if net_s0 is not None:
-        return SearchResult("realizable", net_s0[0], net_s0[1], None, "", stats)
-    assert isinstance(out, dict)
+
+
+def _stats(s: _Search, start: float) -> dict[str, Any]:
+    return {**s.stats, "seconds": time.monotonic() - start,
+            "solves": sum(o.solves for o in s.oracles.values())}
+
+
+def _result(s: _Search, start: float, out: _Found | dict[str, Any], tried: list[str]
+            ) -> SearchResult:
+    stats = {**_stats(s, start), "tried": tried}
+    if isinstance(out, _Found):
+        net, s0 = s.witness(out)
+        return SearchResult("realizable", net, s0, None, "", stats)
     _materialise(s, out)
     size = proof_size(out)
-    cert = {"format": FORMAT, "units": units, "proof": out, "size": size}
+    cert = {"format": FORMAT, "units": s.k, "proof": out, "size": size}
     return SearchResult("unrealizable", None, None, cert, "", {**stats, "proof": size})
+
+
+def _from_z3(s: _Search, tried: list[str]) -> _Found | None:
+    """A table from z3's network, its units re-solved for simple weights (None if z3
+    finds none, or its network does not reproduce the outputs exactly)."""
+    from verify.models.threshold.integer import finish
+    from verify.models.threshold.sat import table_network
+    try:
+        status, net, s0 = table_network(s.spec, s.k, s.deadline)
+    except ImportError:
+        return None
+    tried.append(f"z3 over the transition table ({status})")
+    if net is None or s0 is None:
+        if status == "unknown":
+            raise OutOfTime
+        return None
+    try:
+        check_witness(s.spec, s.k, net, s0)
+    except CheckFailure:
+        return None
+    index = {x: n for n, x in enumerate(s.xs)}
+    table: dict[Key, int] = {}
+    for j, run in enumerate(simulate(s.spec, net, s0)):
+        table.update({("s0", j, i): v for i, v in enumerate(s0[j])})
+        for st in run:
+            x = (index[tuple(st.x)],)
+            table.update({("state", i, x, st.s_prev): v for i, v in enumerate(st.s)})
+            if s.spec.shape.readout is not None:
+                table.update({("readout", o, st.s): v for o, v in enumerate(st.y)})
+    found = finish(s, Branch(table, {}, (0, 0, None), "", {}))
+    return found if isinstance(found, _Found) else None

@@ -1,0 +1,398 @@
+"""Stage: model + backend driver. Observed states: every unit an output, s0 fixed (untrusted).
+
+When every state unit is an output at every step and s0 is fixed, the whole state
+trajectory is known, so each unit i is an independent linear system over the rows
+``sign * (x_t, s_(t-1), 1) . (W[i], U[i], b[i])  REL 0`` of every step (sign +1 where
+s_t[i] = 1). Weight domains (real boxes) and fixed entries are bound rows; the system is
+made homogeneous with one extra positive variable ``τ`` (a bound ``w >= lo`` becomes
+``w - lo·τ >= 0``), and ``τ`` is divided out of witnesses and dropped from certificates
+(where it becomes the rows' constants).
+
+Long sequences stay linear-time: identical rows are merged (integer inputs, one NumPy
+pass), and the solver never sees one constraint per step: it solves a subset, every row
+is checked vectorised against the weights found, the violated rows are added, repeat.
+A certificate of a subset refutes the whole. Everything returned is re-checked by the
+trusted checker (:mod:`verify.trusted.network`) by the pipeline.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from verify.linear.backends.certificate import normalise
+from verify.linear.result import smallest_certificate
+from verify.linear.simplest import simplest_witness
+from verify.linear.system import LinearSystem, Row, Status
+from verify.models.threshold.network import DONT_CARE, Network, StepKind, ThresholdSpec
+from verify.models.threshold.search import SearchResult
+from verify.models.threshold.solve import ask
+
+CERT_FORMAT = "verify-certificate/2"
+FIRST_ROWS = 64        # random rows in the first subset (besides each group's extremes)
+ADD_PER_ROUND = 64     # violated rows added per round
+MAX_ROUNDS = 200
+
+
+class _Unknown(Exception):
+    pass
+
+
+def applies(spec: ThresholdSpec) -> bool:
+    """Is this the observed-states case (each unit an independent linear system)?"""
+    shape = spec.shape
+    real = not spec.weights.integer and not spec.bias.integer
+    return (shape.readout is None and sorted(shape.observe) == list(range(shape.units))
+            and spec.min_units == shape.units and real and spec.behaviour is None
+            and bool(spec.sequences)
+            and all(v is not None for s in spec.sequences for v in s.s0)
+            and not any(bool(np.any(_outputs(s) == DONT_CARE)) for s in spec.sequences))
+
+
+def _outputs(seq: Any) -> np.ndarray:
+    values = getattr(seq.outputs, "values", None)
+    if values is not None:
+        return np.asarray(values)
+    return np.array([list(o) for o in seq.outputs], dtype=np.int8).reshape(
+        len(seq.outputs), -1)
+
+
+# -- the steps, as arrays ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Steps:
+    """Every step of every sequence: provenance, inputs, previous and next state."""
+
+    seq: np.ndarray        # int32
+    t: np.ndarray          # int64, 1-based
+    x: np.ndarray          # (T, d) float64 shadow
+    x_ints: np.ndarray | None
+    s_prev: np.ndarray     # (T, k) int8
+    s_next: np.ndarray     # (T, k) int8
+    spec: ThresholdSpec
+    matrix: np.ndarray     # (T, d + k + 1) float64: the rows (x_t, s_(t-1), 1), unsigned
+
+    @property
+    def width(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def x_exact(self, r: int) -> tuple[Fraction, ...]:
+        if self.x_ints is not None:
+            return tuple(Fraction(int(v)) for v in self.x_ints[r])
+        j = int(self.seq[r])
+        return tuple(self.spec.sequences[j].inputs[int(self.t[r]) - 1])
+
+
+def build_steps(spec: ThresholdSpec) -> Steps:
+    k, d = spec.shape.units, spec.shape.inputs
+    seqs, ts, xs, xis, prev, nxt = [], [], [], [], [], []
+    ints_ok = True
+    for j, s in enumerate(spec.sequences):
+        y = _outputs(s)
+        n = len(y)
+        state = np.zeros((n, k), dtype=np.int8)
+        state[:, list(spec.shape.observe)] = y
+        p = np.empty_like(state)
+        p[0] = np.array(s.s0, dtype=np.int8)
+        p[1:] = state[:-1]
+        seqs.append(np.full(n, j, dtype=np.int32))
+        ts.append(np.arange(1, n + 1, dtype=np.int64))
+        approx = getattr(s.inputs, "approx", None)
+        if approx is None:
+            approx = np.array([[float(v) for v in x] for x in s.inputs]).reshape(n, d)
+        xs.append(approx)
+        ints = getattr(s.inputs, "ints", None)
+        ints_ok = ints_ok and ints is not None
+        if ints is not None:
+            xis.append(ints)
+        prev.append(p)
+        nxt.append(state)
+    x, s_prev = np.concatenate(xs), np.concatenate(prev)
+    matrix = np.empty((len(x), d + k + 1))
+    matrix[:, :d], matrix[:, d:d + k], matrix[:, -1] = x, s_prev, 1.0
+    return Steps(np.concatenate(seqs), np.concatenate(ts), x,
+                 np.concatenate(xis) if ints_ok else None,
+                 s_prev, np.concatenate(nxt), spec, matrix)
+
+
+def situation_ids(steps: Steps) -> np.ndarray:
+    """One id per step for its situation (x_t, s_(t-1)): equal ids, equal situations.
+
+    Integer inputs: exact (a mixed-radix key). Real inputs: a random projection of the
+    float rows, so distinct situations may rarely share an id; callers confirm exactly.
+    """
+    if steps.x_ints is not None:
+        cols = np.concatenate([steps.x_ints, steps.s_prev.astype(np.int64)], axis=1)
+        lo, hi = cols.min(axis=0), cols.max(axis=0)
+        span = [int(v) for v in hi - lo + 1]
+        if np.prod(np.array(span, dtype=object)) < 2**62:
+            key = np.zeros(len(cols), dtype=np.int64)
+            for c, width in enumerate(span):
+                key = key * np.int64(width) + (cols[:, c] - lo[c])
+        else:
+            _, key = np.unique(cols, axis=0, return_inverse=True)
+    else:
+        rng = np.random.default_rng(12345)
+        key = steps.matrix[:, :-1] @ rng.normal(size=steps.width - 1)
+    _, inverse = np.unique(key, return_inverse=True)
+    return np.asarray(inverse).reshape(-1)
+
+
+def first_clash(steps: Steps) -> tuple[int, int] | None:
+    """(step, unit) of the first step, in simulation order (sequence, t, unit), whose unit
+    must take a value that an earlier step in the same situation gave the other way."""
+    ids = situation_ids(steps)
+    first = np.full(int(ids.max()) + 1 if len(ids) else 0, len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids)))
+    owner = first[ids]
+    for r in np.flatnonzero(np.any(steps.s_next != steps.s_next[owner], axis=1)):
+        o = int(owner[r])
+        if steps.x_exact(int(r)) == steps.x_exact(o) and np.array_equal(
+                steps.s_prev[r], steps.s_prev[o]):
+            unit = int(np.flatnonzero(steps.s_next[r] != steps.s_next[o])[0])
+            return int(r), unit
+    return None
+
+
+def unit_names(spec: ThresholdSpec, i: int) -> tuple[str, ...]:
+    d, k = spec.shape.inputs, spec.shape.units
+    return (*(f"W[{i}][{j}]" for j in range(d)), *(f"U[{i}][{j}]" for j in range(k)),
+            f"b[{i}]")
+
+
+def _unit_bounds(spec: ThresholdSpec, i: int) -> list[tuple[int, str, Fraction]]:
+    """(variable, ">=" | "<=", value) for unit i: its domains and fixed entries."""
+    d, k = spec.shape.inputs, spec.shape.units
+    keys = [("W", (i, j)) for j in range(d)] + [("U", (i, j)) for j in range(k)] + [("b", (i,))]
+    out = []
+    for v, key in enumerate(keys):
+        if key in spec.fixed:
+            out += [(v, ">=", spec.fixed[key]), (v, "<=", spec.fixed[key])]
+            continue
+        dom = spec.bias if key[0] == "b" else spec.weights
+        if dom.low is not None:
+            out.append((v, ">=", dom.low))
+        if dom.high is not None:
+            out.append((v, "<=", dom.high))
+    return out
+
+
+# -- one unit ---------------------------------------------------------------------------------
+
+class UnitSolver:
+    """Cutting-plane solve of unit i's system over all steps."""
+
+    def __init__(self, steps: Steps, i: int, backend: str, deadline: float | None,
+                 notes: list[str]) -> None:
+        spec = steps.spec
+        self.steps, self.i, self.backend, self.deadline, self.notes = (
+            steps, i, backend, deadline, notes)
+        self.names = unit_names(spec, i)
+        self.bounds = _unit_bounds(spec, i)
+        self.homog = not self.bounds  # no constants: no τ variable
+        self.nvar = len(self.names) + (0 if self.homog else 1)
+        self.strict_step = spec.step is StepKind.STRICT
+        target = steps.s_next[:, i].astype(np.int64)
+        self.sign = 2 * target - 1
+        self.strict = (target == 1) == self.strict_step
+        self.candidates = self._merge_identical()
+        self.rounds = 0
+
+    def _merge_identical(self) -> np.ndarray:
+        """Indices of the first step of each distinct (x, s_prev, s_t[i]) (integer x only)."""
+        st = self.steps
+        if st.x_ints is None:
+            return np.arange(len(st.t))
+        cols = np.concatenate([st.x_ints, st.s_prev.astype(np.int64),
+                               st.s_next[:, self.i:self.i + 1].astype(np.int64)], axis=1)
+        lo, hi = cols.min(axis=0), cols.max(axis=0)
+        span = (hi - lo + 1).astype(object)
+        if np.prod(span) < 2**62:  # one int64 key per row: a 1-D unique, fast
+            key = np.zeros(len(cols), dtype=np.int64)
+            for c in range(cols.shape[1]):
+                key = key * np.int64(span[c]) + (cols[:, c] - lo[c])
+            _, first = np.unique(key, return_index=True)
+        else:
+            _, first = np.unique(cols, axis=0, return_index=True)
+        return np.sort(first)
+
+    def row(self, r: int) -> Row:
+        st = self.steps
+        s = int(self.sign[r])
+        coeffs = [s * v for v in st.x_exact(r)] + [Fraction(s * int(v)) for v in st.s_prev[r]]
+        coeffs.append(Fraction(s))
+        if not self.homog:
+            coeffs.append(Fraction(0))
+        return Row(tuple(coeffs), bool(self.strict[r]))
+
+    def bound_rows(self) -> list[Row]:
+        rows = []
+        for v, rel, value in self.bounds:
+            c = [Fraction(0)] * self.nvar
+            c[v], c[-1] = (Fraction(1), -value) if rel == ">=" else (Fraction(-1), value)
+            rows.append(Row(tuple(c), False))
+        tau = [Fraction(0)] * self.nvar
+        tau[-1] = Fraction(1)
+        rows.append(Row(tuple(tau), True))  # τ > 0
+        return rows
+
+    def _first_subset(self) -> list[int]:
+        st, cand = self.steps, self.candidates
+        chosen: set[int] = set()
+        group = (st.s_prev[cand].astype(np.int64) @ (1 << np.arange(st.s_prev.shape[1]))) * 2 \
+            + (self.sign[cand] > 0)
+        for g in np.unique(group):
+            members = cand[group == g]
+            xs = st.x[members]
+            for c in range(xs.shape[1]):
+                chosen.add(int(members[np.argmin(xs[:, c])]))
+                chosen.add(int(members[np.argmax(xs[:, c])]))
+            if xs.shape[1] == 0:
+                chosen.add(int(members[0]))
+        if len(cand) > FIRST_ROWS:
+            rng = np.random.default_rng(0)
+            chosen.update(int(v) for v in rng.choice(cand, FIRST_ROWS, replace=False))
+        else:
+            chosen.update(int(v) for v in cand)
+        return sorted(chosen)
+
+    def violated(self, theta: tuple[Fraction, ...]) -> np.ndarray:
+        """Candidate steps whose row ``theta`` violates, most violated first.
+
+        Decided in float64 where the margin is far from 0 (an error bound on the dot
+        product), exactly in Fractions where it is not.
+        """
+        st, cand = self.steps, self.candidates
+        tau = theta[-1] if not self.homog else Fraction(1)
+        exact = [Fraction(v) / tau for v in theta[:st.width]]
+        w = np.array([float(v) for v in exact])
+        m = st.matrix if len(cand) == len(st.t) else st.matrix[cand]
+        sign = self.sign if len(cand) == len(st.t) else self.sign[cand]
+        margin = sign * (m @ w)
+        scale = np.abs(m) @ np.abs(w)
+        tol = 1e-12 * st.width * (scale + 1)
+        bad = margin < -tol
+        for pos in np.flatnonzero(np.abs(margin) <= tol):  # float does not decide: exact
+            r = int(cand[pos])
+            val = sum((a * b for a, b in zip(self.row(r).coefficients, exact)), Fraction(0))
+            bad[pos] = val < 0 or (val == 0 and bool(self.strict[r]))
+        idx = np.flatnonzero(bad)
+        return cand[idx[np.argsort(margin[idx] / (scale[idx] + 1), kind="stable")]]
+
+    def _ask(self, system: LinearSystem) -> Any:
+        left = None if self.deadline is None else self.deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise _Unknown("the time limit ran out")
+        ans = ask(self.backend, system, left, self.notes)
+        if ans.status is Status.UNKNOWN:
+            raise _Unknown(ans.note or "the solver gave up")
+        return ans
+
+    def solve(self) -> tuple[tuple[Fraction, ...] | None, dict[str, Any] | None]:
+        """(unit i's exact weights, None) or (None, its Motzkin certificate node)."""
+        active = self._first_subset()
+        extra = [] if self.homog else self.bound_rows()
+        while True:
+            self.rounds += 1
+            rows = [self.row(r) for r in active] + extra
+            system = LinearSystem(self.names + (("τ",) if not self.homog else ()),
+                                  tuple(rows))
+            ans = self._ask(system)
+            if ans.status is Status.INFEASIBLE:
+                return None, self._certificate(system, active, ans.multipliers)
+            theta = ans.witness
+            if self.steps.x_ints is not None:  # integer inputs: few rows, simple weights
+                small = simplest_witness(system, theta)
+                if not len(self.violated(small)):
+                    return self._weights(small), None
+            bad = self.violated(theta)
+            if not len(bad):
+                return self._weights(theta), None
+            if self.rounds >= MAX_ROUNDS:
+                raise _Unknown(f"unit {self.i}: no fit after {MAX_ROUNDS} rounds of adding "
+                               "violated steps")
+            active = sorted(set(active) | {int(r) for r in bad[:ADD_PER_ROUND]})
+
+    def _weights(self, theta: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+        if self.homog:
+            return tuple(theta)
+        return tuple(v / theta[-1] for v in theta[:-1])
+
+    def _certificate(self, system: LinearSystem, active: list[int],
+                     lam: tuple[Fraction, ...]) -> dict[str, Any]:
+        small = smallest_certificate(system)
+        if small is not None and sum(map(bool, small)) <= sum(map(bool, lam)):
+            lam = small
+        lam = tuple(normalise(list(lam)))
+        unit = {"kind": "state", "index": self.i}
+        out: list[dict[str, Any]] = []
+        st = self.steps
+        for pos, m in enumerate(lam[:len(active)]):
+            if not m:
+                continue
+            r = active[pos]
+            row = system.rows[pos]
+            out.append({"sequence": int(st.seq[r]), "t": int(st.t[r]), "unit": unit,
+                        "coefficients": {n: str(c) for n, c in zip(self.names,
+                                                                  row.coefficients)},
+                        "relation": row.relation, "multiplier": str(m)})
+        for (v, rel, value), m in zip(self.bounds, lam[len(active):]):
+            if m:
+                out.append({"bound": self.names[v], "relation": rel, "value": str(value),
+                            "multiplier": str(m)})
+        out.sort(key=lambda r: (0, r["sequence"], r["t"]) if "t" in r else (1, 0, 0))
+        return {"motzkin": {"unit": unit, "rows": out}}
+
+
+# -- the whole network ------------------------------------------------------------------------
+
+def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
+                   deadline: float | None = None) -> SearchResult:
+    """Every unit solved on its own; unrealizable iff some unit is impossible."""
+    start = time.monotonic()
+    steps = build_steps(spec)
+    notes: list[str] = []
+    weights: list[tuple[Fraction, ...]] = []
+    impossible: list[dict[str, Any]] = []
+    stats: dict[str, Any] = {"steps": int(len(steps.t)), "units": []}
+    clash = first_clash(steps)
+    if clash is not None:  # two steps in one situation that need different values
+        r, unit = clash
+        node = {"clash": {"sequence": int(steps.seq[r]), "t": int(steps.t[r]),
+                          "output": spec.shape.observe.index(unit)}}
+        stats["seconds"] = time.monotonic() - start
+        cert = {"format": CERT_FORMAT, "units": spec.shape.units, "proof": node,
+                "size": {"nodes": 1, "leaves": 1, "depth": 1}}
+        return SearchResult("unrealizable", None, None, cert, "", stats)
+    for i in range(spec.shape.units):
+        unit = UnitSolver(steps, i, backend, deadline, notes)
+        try:
+            w, cert = unit.solve()
+        except _Unknown as exc:
+            stats["seconds"] = time.monotonic() - start
+            tried = (f"observed states: each unit's linear system with the {backend} backend; "
+                     f"stopped at unit {i}: {exc}")
+            return SearchResult("unknown", None, None, None, tried, stats)
+        stats["units"].append({"unit": i, "distinct_rows": int(len(unit.candidates)),
+                               "rounds": unit.rounds})
+        if cert is not None:
+            impossible.append(cert)
+        else:
+            assert w is not None
+            weights.append(w)
+    stats["seconds"] = time.monotonic() - start
+    stats["notes"] = list(dict.fromkeys(notes))
+    s0 = tuple(tuple(int(v) for v in s.s0) for s in spec.sequences)  # type: ignore[arg-type]
+    if impossible:
+        cert = {"format": CERT_FORMAT, "units": spec.shape.units, "proof": impossible[0],
+                "unit_certificates": impossible,
+                "size": {"nodes": len(impossible), "leaves": len(impossible), "depth": 1}}
+        return SearchResult("unrealizable", None, None, cert, "", stats)
+    d, k = spec.shape.inputs, spec.shape.units
+    net = Network(W=tuple(w[:d] for w in weights), U=tuple(w[d:d + k] for w in weights),
+                  b=tuple(w[d + k] for w in weights))
+    return SearchResult("realizable", net, s0, None, "", stats)
