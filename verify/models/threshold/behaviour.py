@@ -263,3 +263,10 @@ def symbol_text(behaviour: Behaviour, string: tuple[int, ...]) -> list[str]:
     """An input string (symbol indices) as the user wrote its symbols."""
     return [behaviour.names[a] for a in string]
 
+
+def check_behaviour(spec: Any, options: Any) -> Any:
+    """The threshold-rnn handler's entry point for ``behaviour:`` specs (see
+    :mod:`verify.models.threshold.behaviour_pipeline`); imported lazily because the loader
+    imports this module."""
+    from verify.models.threshold.behaviour_pipeline import check_behaviour as check
+    return check(spec, options)

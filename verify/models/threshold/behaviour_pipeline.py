@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from fractions import Fraction
+from collections.abc import Callable
 from typing import Any
 
 from verify.errors import ExitCode
 from verify.models.threshold import design
 from verify.models.threshold.network import Network, ThresholdSpec
+from verify.models.threshold.network_render import network_json
 from verify.outcome import Options, Outcome
+from verify.recheck import network_from_json
 from verify.trusted import network, product
 from verify.trusted.checker import CheckFailure
 
@@ -70,7 +72,7 @@ def _judge_witness(spec: ThresholdSpec, net: Network,
     lines = [f"{spec.path}: {_describe_text(spec, table)}",
              f"claim: the given {k}-unit network is right on every input string"]
     try:  # shapes, the weight domain and fixed entries (no sequences: no outputs to check)
-        network.check_witness(dataclasses.replace(spec_k, sequences=()), k, net, ())
+        _domain_check(spec_k, net)
     except CheckFailure as exc:
         payload["claim"] = {"verdict": "incorrect", "reason": str(exc)}
         lines.append(f"  incorrect: not a network this spec allows: {exc}")
@@ -182,12 +184,6 @@ def _attempt_text(spec: ThresholdSpec, a: design.Attempt) -> list[str]:
     return [f"{a.units} unit(s): unknown ({a.reason}; {used})"]
 
 
-def network_json(net: Network) -> dict[str, Any]:
-    def conv(v: Any) -> Any:
-        return str(v) if isinstance(v, Fraction) else [conv(x) for x in v]
-    return {name: conv(getattr(net, name)) for name in ("W", "U", "b", "V", "c")}
-
-
 def _show(v: Any) -> str:
     return str(v).replace("'", "")
 
@@ -208,41 +204,59 @@ def _describe_text(spec: ThresholdSpec, table: product.Table) -> str:
 
 # -- re-checking a printed result -------------------------------------------------------
 
-def network_from_json(blocks: dict[str, Any]) -> Network:
-    def conv(v: Any) -> Any:
-        return Fraction(v) if isinstance(v, str) else tuple(conv(x) for x in v)
-    return Network(*(conv(blocks.get(name, [])) for name in ("W", "U", "b", "V", "c")))
+Check = tuple[str, Callable[[], None]]  # what is checked, and the check (raises CheckFailure)
+
+
+def behaviour_checks(spec: ThresholdSpec, result: dict[str, Any]) -> list[Check]:
+    """The checks ``verify recheck`` runs on a printed (JSON) behaviour result, with the
+    trusted checker alone: a judged witness is explored again, a design is explored and
+    its domain checked, an impossibility certificate is replayed."""
+    table = product.machine_table(spec)
+    checks: list[Check] = []
+    if "network" in result and "claim" in result:
+        checks.append(("the judged witness", lambda: _recheck_judged(spec, table, result)))
+    for attempt in result.get("attempts", []):
+        k = attempt["units"]
+        if attempt["status"] == "realizable":
+            checks.append((f"the {k}-unit design",
+                           lambda a=attempt: _recheck_design(spec, table, a)))
+        elif attempt["status"] == "unrealizable":
+            checks.append((f"the certificate that {k} units cannot", lambda a=attempt:
+                           product.check_impossibility(spec, a["certificate"])))
+    return checks
 
 
 def recheck_behaviour(spec: ThresholdSpec, result: dict[str, Any]) -> None:
-    """Re-check a printed (JSON) behaviour result with the trusted checker alone: a judged
-    witness is explored again, a design explored and its domain checked, an impossibility
-    certificate replayed. Raises :class:`CheckFailure` with the reason."""
-    table = product.machine_table(spec)
-    if "network" in result and "claim" in result:
-        net = network_from_json(result["network"])
-        claim, spec_k = result["claim"], design.spec_at(spec, len(net.W))
-        if "reason" in claim:  # judged outside the spec's domain: the check must fail
-            try:
-                network.check_witness(dataclasses.replace(spec_k, sequences=()),
-                                      len(net.W), net, ())
-            except CheckFailure:
-                return
-            raise CheckFailure("the witness was judged outside the domain, but it is inside")
-        ex = product.explore(spec_k, net, tuple(result["s0"]), table)
-        if ex.equivalent != (claim["verdict"] == "correct"):
-            raise CheckFailure(f"the claim was judged {claim['verdict']}, the exploration "
-                               f"says {'correct' if ex.equivalent else 'incorrect'}")
-        if not ex.equivalent and claim.get("string") != [spec.behaviour.names[a]
-                                                         for a in ex.string or ()]:
-            raise CheckFailure("the printed failing string is not the shortest "
-                               "(first in alphabet order)")
-    for attempt in result.get("attempts", []):
-        if attempt["status"] == "realizable":
-            net, k = network_from_json(attempt["network"]), attempt["units"]
-            spec_k = design.spec_at(spec, k)
-            network.check_witness(dataclasses.replace(spec_k, sequences=()), k, net, ())
-            if not product.explore(spec_k, net, tuple(attempt["s0"]), table).equivalent:
-                raise CheckFailure(f"the {k}-unit design is wrong on some input string")
-        elif attempt["status"] == "unrealizable":
-            product.check_impossibility(spec, attempt["certificate"])
+    for _, check in behaviour_checks(spec, result):
+        check()
+
+
+def _domain_check(spec_k: ThresholdSpec, net: Network) -> None:
+    network.check_witness(dataclasses.replace(spec_k, sequences=()), len(net.W), net, ())
+
+
+def _recheck_judged(spec: ThresholdSpec, table: product.Table, result: dict[str, Any]) -> None:
+    net = network_from_json(result["network"])
+    claim, spec_k = result["claim"], design.spec_at(spec, len(net.W))
+    if "reason" in claim:  # judged outside the spec's domain: the check must fail
+        try:
+            _domain_check(spec_k, net)
+        except CheckFailure:
+            return
+        raise CheckFailure("the witness was judged outside the domain, but it is inside")
+    ex = product.explore(spec_k, net, tuple(result["s0"]), table)
+    if ex.equivalent != (claim["verdict"] == "correct"):
+        raise CheckFailure(f"the claim was judged {claim['verdict']}, the exploration says "
+                           f"{'correct' if ex.equivalent else 'incorrect'}")
+    if not ex.equivalent and claim.get("string") != [spec.behaviour.names[a]
+                                                     for a in ex.string or ()]:
+        raise CheckFailure("the printed failing string is not the shortest (first in "
+                           "alphabet order)")
+
+
+def _recheck_design(spec: ThresholdSpec, table: product.Table, attempt: dict[str, Any]) -> None:
+    net, k = network_from_json(attempt["network"]), attempt["units"]
+    spec_k = design.spec_at(spec, k)
+    _domain_check(spec_k, net)
+    if not product.explore(spec_k, net, tuple(attempt["s0"]), table).equivalent:
+        raise CheckFailure(f"the {k}-unit design is wrong on some input string")
