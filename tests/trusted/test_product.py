@@ -48,10 +48,11 @@ def machine_yaml(names, delta, out):  # type: ignore[no-untyped-def]
     return f"alphabet: {names!r}\nmachine:\n  start: q0\n  states:\n" + "\n".join(rows)
 
 
-def first_failure(spec, network, s0, delta, out, max_len):  # type: ignore[no-untyped-def]
-    """The first failing string, shortest first then alphabet order, by brute force."""
+def first_failure(spec, network, s0, delta, out, max_len, only=None):  # type: ignore[no-untyped-def]
+    """The first failing string, shortest first then alphabet order, by brute force
+    (``only``: try that one string)."""
     for n in range(1, max_len + 1):
-        for w in itertools.product(range(len(delta[0])), repeat=n):
+        for w in [only] if only else itertools.product(range(len(delta[0])), repeat=n):
             q = 0
             for a in w[:-1]:
                 q = delta[q][a]
@@ -68,11 +69,14 @@ def test_random_network_judged_like_brute_force(case):
     spec = make_spec(machine_yaml(names, delta, out), inputs=len(names[0]), units=k,
                      readout=1 if readout else None, observe=() if readout else (k - 1,),
                      step=step, s0=s0)
-    result = product.explore(spec, network, (s0,) * k)
+    result = product.explore(spec, network, (s0,) * k, more=3)
     expected = first_failure(spec, network, (s0,) * k, delta, out, 2 ** k * n)
     assert result.string == expected
     assert result.equivalent == (expected is None)
     assert 1 <= result.pairs <= 2 ** k * n
+    for w in result.others:  # more failing strings of the same length, in alphabet order
+        assert len(w) == len(expected) and w > expected
+        assert first_failure(spec, network, (s0,) * k, delta, out, len(w), only=w) == w
 
 
 def test_known_answers():

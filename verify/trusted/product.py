@@ -48,6 +48,8 @@ class Exploration:
     equivalent: bool
     pairs: int                        # (network state, behaviour state) pairs reached
     string: tuple[int, ...] | None    # the failing string (symbol indices), if any
+    others: tuple[tuple[int, ...], ...] = ()  # up to ``more`` other failing strings of
+                                              # the same length (for the design loop)
 
 
 def _scaled(rows: list[list[Fraction]]) -> np.ndarray:
@@ -160,11 +162,21 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], inverse
 
 
-def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
-            ) -> Exploration:
+def _path(levels: list[tuple[np.ndarray, ...]], i: int, a: int) -> tuple[int, ...]:
+    """The string that reaches pair i of the last level, then symbol a."""
+    string = [a]
+    for _, parents, symbols in reversed(levels[1:]):
+        string.append(int(symbols[i]))
+        i = int(parents[i])
+    return tuple(reversed(string))
+
+
+def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None,
+            more: int = 0) -> Exploration:
     """Breadth-first over (network state, behaviour state), in alphabet order. A pair is
     the int64 key ``code << QBITS | q``; each level keeps, for its new pairs in discovery
-    order, the index of the parent in the level before and the symbol."""
+    order, the index of the parent in the level before and the symbol. ``more``: also
+    return up to that many other failing strings of the shortest length."""
     table = table or machine_table(spec)
     if len(net.W) > MAX_UNITS or len(table.names) >= 1 << QBITS:
         raise CheckFailure(f"explores at most {MAX_UNITS} units and 2^{QBITS} behaviour states")
@@ -178,13 +190,9 @@ def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
         nxt, y = (v[inverse] for v in stepper.step(codes))
         want = table.out[qs]
         bad = np.flatnonzero(((want != DONT_CARE) & (want != y)).any(axis=2))
-        if len(bad):
-            i, a = divmod(int(bad[0]), na)
-            string = [a]
-            for _, parents, symbols in reversed(levels[1:]):
-                string.append(int(symbols[i]))
-                i = int(parents[i])
-            return Exploration(False, len(seen), tuple(reversed(string)))
+        if len(bad):  # bad[0]: the shortest failing string, first in alphabet order
+            strings = tuple(_path(levels, *divmod(int(j), na)) for j in bad[:more + 1])
+            return Exploration(False, len(seen), strings[0], strings[1:])
         keys, first = _first_occurrences(((nxt << QBITS) | table.delta[qs]).ravel())
         at = np.searchsorted(seen, keys)  # seen is sorted
         fresh = seen[np.minimum(at, len(seen) - 1)] != keys

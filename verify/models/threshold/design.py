@@ -25,6 +25,7 @@ from verify.trusted.checker import CheckFailure
 
 Search = Callable[..., Any]  # search(spec, units, *, deadline) -> SearchResult
 String = tuple[int, ...]
+COUNTEREXAMPLES = 8  # failing strings added per round (the shortest ones, in alphabet order)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def design_at(spec: ThresholdSpec, k: int, *, deadline: float | None,
                                     f"check: {exc}") from exc
             return Attempt(k, "unrealizable", strings=tuple(current), certificate=cert,
                            rounds=rounds, stats=stats)
-        ex = product.explore(spec_k, res.network, s0, table)
+        ex = product.explore(spec_k, res.network, s0, table, more=COUNTEREXAMPLES - 1)
         if ex.equivalent:
             return Attempt(k, "realizable", res.network, s0, ex.pairs, tuple(current),
                            rounds=rounds, stats=stats)
@@ -119,7 +120,8 @@ def design_at(spec: ThresholdSpec, k: int, *, deadline: float | None,
         if ex.string in current:  # the core's network fails a string it was given
             raise InternalError(f"the core's {k}-unit network fails on a string it was "
                                 f"asked to fit ({list(ex.string)})")
-        current = add_string(current, ex.string)
+        for w in (ex.string, *ex.others):
+            current = add_string(current, w)
 
 
 def fewest(spec: ThresholdSpec, *, deadline: float | None, search: Search | None = None,
