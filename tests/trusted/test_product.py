@@ -146,3 +146,41 @@ def test_traces_are_exact():
     assert [(s.s_prev, s.z, s.s, s.expected) for s in steps] == [
         ((0,), (Fraction(1, 2),), (1,), (1,)), ((1,), (Fraction(1, 2),), (1,), (1,)),
         ((1,), (Fraction(-1, 2),), (0,), (0,))]
+
+
+@st.composite
+def two_networks(draw):  # type: ignore[no-untyped-def]
+    w = st.integers(-2, 2)
+
+    def one(k):  # type: ignore[no-untyped-def]
+        return net([[draw(w)] for _ in range(k)], [[draw(w) for _ in range(k)] for _ in range(k)],
+                   [Fraction(draw(st.integers(-5, 5)), 2) for _ in range(k)],
+                   [[draw(w) for _ in range(k)]], [Fraction(draw(st.integers(-3, 3)), 2)])
+    return one(draw(st.integers(1, 2))), one(draw(st.integers(1, 2)))
+
+
+def _rows(m):  # type: ignore[no-untyped-def]
+    return "[" + ", ".join("[" + ", ".join(str(v) for v in r) + "]" for r in m) + "]"
+
+
+@settings(max_examples=40)
+@given(two_networks())
+def test_equivalence_with_a_reference_network_like_brute_force(pair):
+    reference, student = pair
+    ref_yaml = (f'alphabet: ["0", "1"]\nnetwork: {{W: {_rows(reference.W)}, U: {_rows(reference.U)}, '
+                f'b: [{", ".join(str(v) for v in reference.b)}], V: {_rows(reference.V)}, '
+                f'c: [{reference.c[0]}], s0: [{", ".join("0" * len(reference.W))}]}}')
+    k = len(student.W)
+    spec = make_spec(ref_yaml, units=k)
+    result = product.explore(spec, student, (0,) * k)
+    bound = 2 ** k * 2 ** len(reference.W)
+    expected = None
+    for n in range(1, bound + 1):
+        for w in itertools.product((0, 1), repeat=n):
+            if simulate(spec, student, (0,) * k, w)[-1] != simulate(
+                    spec, reference, (0,) * len(reference.W), w)[-1]:
+                expected = w
+                break
+        if expected:
+            break
+    assert result.string == expected
