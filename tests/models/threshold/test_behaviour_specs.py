@@ -95,3 +95,17 @@ def test_the_command_line_answers_behaviour_specs(capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1
     assert lines[0]["claim"]["string"] == ["0"] and lines[1]["fewest_units"] == 2
+
+
+def test_a_bad_behaviour_exits_2_naming_file_line_and_key(tmp_path, capsys):
+    from verify.cli import main
+
+    text = (ROOT / "specs" / "behaviour" / "parity.yaml").read_text().replace(
+        '"1": [odd, "1"]', '"1": [add, "1"]')
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    assert main(["check", str(bad)]) == 2
+    out = capsys.readouterr().out
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "[add," in s)
+    assert f"bad.yaml:{line}: behaviour.machine.states.even.1[0]: transition to unknown " \
+           "state 'add'" in out
