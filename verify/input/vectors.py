@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.input.exact import to_float
+from verify.input.exact import Series, to_float
 
 
 class VectorSeries(Sequence[tuple[Fraction, ...]]):
@@ -76,10 +76,9 @@ class VectorSeries(Sequence[tuple[Fraction, ...]]):
     def from_floats(cls, values: np.ndarray) -> VectorSeries:
         """Binary floats (from .npy) are exact dyadic rationals: taken as they are."""
         arr = np.asarray(values, dtype=np.float64)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("NaN or infinite values are not allowed")
-        if np.all(arr == np.round(arr)) and (arr.size == 0 or np.max(np.abs(arr)) < 2**53):
-            return cls.from_ints(arr.astype(np.int64))
+        flat = Series.from_floats(arr.reshape(-1))  # validates; integers become ints
+        if flat.ints is not None:
+            return cls.from_ints(flat.ints.reshape(arr.shape))
         return cls(arr, lambda k: tuple(Fraction(float(v)) for v in arr[k]))
 
     @classmethod

@@ -181,3 +181,21 @@ def test_long_integer_sequences_merge_identical_rows(backend):
     assert result.status == "realizable"
     assert result.stats["units"][0]["distinct_rows"] <= 8  # (x1, x2, s_prev, s_t): 2^4
     assert simulate(spec, result.network, result.s0)[0] == [tuple(v) for v in y]
+
+
+def test_long_real_sequences_take_the_float_hint_and_stay_exact():
+    rng = np.random.default_rng(7)
+    d, k, T = 3, 2, 5000
+    W, U, b = rng.integers(-3, 4, (k, d)), rng.integers(-3, 4, (k, k)), rng.integers(-3, 4, k)
+    X = rng.normal(size=(T, d))
+    s, S = np.zeros(k, dtype=int), []
+    for x in X:
+        s = (W @ x + U @ s + b > 0).astype(int)
+        S.append(s)
+    spec = with_sequences(base(d, k, "strict"),
+                          [NetSequence(VectorSeries.from_floats(X), OutputTable(np.array(S)),
+                                       (0,) * k, 1)])
+    result = solve_observed(spec, "lp")
+    assert result.status == "realizable"
+    assert all(u["float_hint"] for u in result.stats["units"])
+    assert simulate(spec, result.network, result.s0)[0] == [tuple(v) for v in S]

@@ -12,7 +12,8 @@ from verify.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 SPECS = sorted([*(ROOT / "specs" / "seed").glob("*.yaml"),
-                *(ROOT / "specs" / "examples").glob("*.yaml")])
+                *(ROOT / "specs" / "examples").glob("*.yaml"),
+                *(ROOT / "specs" / "threshold").glob("*.yaml")])
 STATED = re.compile(r"# verify check: (REALIZABLE|UNREALIZABLE)(?:; claim (CORRECT|INCORRECT))?")
 
 

@@ -38,7 +38,11 @@ class Solver:
 
     def method(self, k: int) -> str:
         if observed.applies(self.spec) and k == self.spec.shape.units:
-            return f"observed states (each unit a linear system, {self.backend} backend)"
+            hinted = k in self.cache and any(
+                u.get("float_hint") for u in self.cache[k].stats.get("units", []))
+            how = ("weights from a float max-margin LP (HiGHS), rounded and checked exactly "
+                   "on every step" if hinted else f"{self.backend} backend")
+            return f"observed states (each unit a linear system, {how})"
         return "hidden-state search (split tree over transition-table entries)"
 
     def remember(self, k: int, result: SearchResult) -> None:

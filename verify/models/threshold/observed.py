@@ -17,6 +17,7 @@ trusted checker (:mod:`verify.trusted.network`) by the pipeline.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,9 +34,10 @@ from verify.models.threshold.search import SearchResult
 from verify.models.threshold.solve import ask
 
 CERT_FORMAT = "verify-certificate/2"
-FIRST_ROWS = 64        # random rows in the first subset (besides each group's extremes)
-ADD_PER_ROUND = 64     # violated rows added per round
+FIRST_ROWS = 32        # random rows in the first subset (besides each group's extremes)
+ADD_PER_ROUND = 32     # violated rows added per round
 MAX_ROUNDS = 200
+FLOAT_HINT_ROWS = 2000  # real inputs with more distinct steps: try a float LP hint first
 
 
 class _Unknown(Exception):
@@ -79,6 +81,11 @@ class Steps:
     @property
     def width(self) -> int:
         return int(self.matrix.shape[1])
+
+    @functools.cached_property
+    def magnitude(self) -> np.ndarray:
+        """|matrix|, for float error bounds (computed once, shared by the units)."""
+        return np.abs(self.matrix)
 
     def x_exact(self, r: int) -> tuple[Fraction, ...]:
         if self.x_ints is not None:
@@ -201,6 +208,8 @@ class UnitSolver:
         self.strict = (target == 1) == self.strict_step
         self.candidates = self._merge_identical()
         self.rounds = 0
+        self._rows: dict[int, Row] = {}
+        self.hinted = False
 
     def _merge_identical(self) -> np.ndarray:
         """Indices of the first step of each distinct (x, s_prev, s_t[i]) (integer x only)."""
@@ -221,6 +230,11 @@ class UnitSolver:
         return np.sort(first)
 
     def row(self, r: int) -> Row:
+        if r not in self._rows:
+            self._rows[r] = self._make_row(r)
+        return self._rows[r]
+
+    def _make_row(self, r: int) -> Row:
         st = self.steps
         s = int(self.sign[r])
         coeffs = [s * v for v in st.x_exact(r)] + [Fraction(s * int(v)) for v in st.s_prev[r]]
@@ -245,17 +259,16 @@ class UnitSolver:
         chosen: set[int] = set()
         group = (st.s_prev[cand].astype(np.int64) @ (1 << np.arange(st.s_prev.shape[1]))) * 2 \
             + (self.sign[cand] > 0)
-        for g in np.unique(group):
-            members = cand[group == g]
-            xs = st.x[members]
-            for c in range(xs.shape[1]):
-                chosen.add(int(members[np.argmin(xs[:, c])]))
-                chosen.add(int(members[np.argmax(xs[:, c])]))
-            if xs.shape[1] == 0:
-                chosen.add(int(members[0]))
+        direction = np.random.default_rng(1).normal(size=st.x.shape[1])
+        along_all = st.x[cand] @ direction
+        for g in np.unique(group):  # each group's two extremes along one direction
+            where = np.flatnonzero(group == g)
+            along = along_all[where]
+            chosen.add(int(cand[where[np.argmin(along)]]))
+            chosen.add(int(cand[where[np.argmax(along)]]))
         if len(cand) > FIRST_ROWS:
             rng = np.random.default_rng(0)
-            chosen.update(int(v) for v in rng.choice(cand, FIRST_ROWS, replace=False))
+            chosen.update(int(cand[v]) for v in rng.integers(0, len(cand), FIRST_ROWS))
         else:
             chosen.update(int(v) for v in cand)
         return sorted(chosen)
@@ -270,10 +283,11 @@ class UnitSolver:
         tau = theta[-1] if not self.homog else Fraction(1)
         exact = [Fraction(v) / tau for v in theta[:st.width]]
         w = np.array([float(v) for v in exact])
-        m = st.matrix if len(cand) == len(st.t) else st.matrix[cand]
-        sign = self.sign if len(cand) == len(st.t) else self.sign[cand]
+        full = len(cand) == len(st.t)
+        m = st.matrix if full else st.matrix[cand]
+        sign = self.sign if full else self.sign[cand]
         margin = sign * (m @ w)
-        scale = np.abs(m) @ np.abs(w)
+        scale = (st.magnitude if full else st.magnitude[cand]) @ np.abs(w)
         tol = 1e-12 * st.width * (scale + 1)
         bad = margin < -tol
         for pos in np.flatnonzero(np.abs(margin) <= tol):  # float does not decide: exact
@@ -294,6 +308,11 @@ class UnitSolver:
 
     def solve(self) -> tuple[tuple[Fraction, ...] | None, dict[str, Any] | None]:
         """(unit i's exact weights, None) or (None, its Motzkin certificate node)."""
+        if self.steps.x_ints is None and len(self.candidates) > FLOAT_HINT_ROWS:
+            hint = float_hint(self)
+            if hint is not None:
+                self.hinted = True
+                return self._weights(hint), None
         active = self._first_subset()
         extra = [] if self.homog else self.bound_rows()
         while True:
@@ -348,6 +367,82 @@ class UnitSolver:
         return {"motzkin": {"unit": unit, "rows": out}}
 
 
+# -- a float hint for long real-valued sequences ------------------------------------------
+
+def float_hint(unit: UnitSolver, rounds: int = 30) -> tuple[Fraction, ...] | None:
+    """Weights from a float max-margin LP (HiGHS), cutting plane over the steps, then
+    rounded to dyadic rationals and checked exactly on every step (None if any of that
+    fails: the exact backend loop decides). Untrusted: a hint, as any solver answer."""
+    from verify.linear.backends.lp_backend import _highs_usable
+
+    if not _highs_usable():  # also swallows HiGHS's banner, which would corrupt stdout
+        return None
+    import highspy
+    st, cand = unit.steps, unit.candidates
+    n = st.width
+    low, high = np.full(n, -np.inf), np.full(n, np.inf)
+    for v, rel, value in unit.bounds:
+        if rel == ">=":
+            low[v] = max(low[v], float(value))
+        else:
+            high[v] = min(high[v], float(value))
+    active = np.array(unit._first_subset())
+    full = len(cand) == len(st.t)  # every step distinct (real inputs): no copies
+    matrix = st.matrix if full else st.matrix[cand]
+    sign = (unit.sign if full else unit.sign[cand]).astype(np.float64)
+    size = st.magnitude if full else st.magnitude[cand]
+    for _ in range(rounds):
+        theta = _max_margin(highspy, st.matrix[active] * unit.sign[active, None], low, high)
+        if theta is None:
+            return None
+        margin = sign * (matrix @ theta)
+        bad = np.flatnonzero(margin < 1e-9 * (size @ np.abs(theta) + 1))
+        if not len(bad):
+            break
+        worst = bad[np.argpartition(margin[bad], min(255, len(bad) - 1))[:256]]
+        new = np.setdiff1d(cand[worst], active)
+        if not len(new):
+            return None  # the float LP cannot do better: the exact loop decides
+        active = np.union1d(active, new)
+    else:
+        return None
+    for bits in (0, 10, 20, 30, 40):
+        scale = 2**bits
+        exact = [Fraction(round(float(v) * scale), scale) for v in theta]
+        if any(not (rel == ">=" and exact[v] >= value or rel == "<=" and exact[v] <= value)
+               for v, rel, value in unit.bounds):
+            continue
+        cand_theta = tuple(exact) + (() if unit.homog else (Fraction(1),))
+        if not len(unit.violated(cand_theta)):
+            return cand_theta
+    return None
+
+
+def _max_margin(highspy: Any, rows: np.ndarray, low: np.ndarray,
+                high: np.ndarray) -> np.ndarray | None:
+    """max δ s.t. row·θ >= δ for every row, δ <= 1, θ in bounds (a margin on the
+    non-strict rows too, so that float tolerances cannot flip them)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    n = rows.shape[1]
+    for j in range(n):
+        h.addVar(low[j] if np.isfinite(low[j]) else -inf, high[j] if np.isfinite(high[j]) else inf)
+    h.addVar(0.0, 1.0)  # δ
+    h.changeColCost(n, 1.0)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    a = np.hstack([rows, -np.ones((len(rows), 1))])
+    m = len(a)
+    h.addRows(m, np.zeros(m), np.full(m, inf), a.size,
+              np.arange(0, a.size, n + 1, dtype=np.int32),
+              np.tile(np.arange(n + 1, dtype=np.int32), m), a.ravel())
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    values = np.array(h.getSolution().col_value)
+    return values[:n] if values[n] > 1e-9 else None
+
+
 # -- the whole network ------------------------------------------------------------------------
 
 def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
@@ -378,7 +473,7 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
                      f"stopped at unit {i}: {exc}")
             return SearchResult("unknown", None, None, None, tried, stats)
         stats["units"].append({"unit": i, "distinct_rows": int(len(unit.candidates)),
-                               "rounds": unit.rounds})
+                               "rounds": unit.rounds, "float_hint": unit.hinted})
         if cert is not None:
             impossible.append(cert)
         else:
