@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 
 from verify.models.threshold.network import (
-    DONT_CARE, Domain, NetSequence, Network, Shape, StepKind, ThresholdSpec)
+    DONT_CARE,
+    Domain,
+    NetSequence,
+    Network,
+    Shape,
+    StepKind,
+    ThresholdSpec,
+)
+from verify.trusted.network import simulate
 
 
 def bits(text: str) -> tuple[tuple[Fraction, ...], ...]:
@@ -22,7 +31,7 @@ def outs(text: str) -> tuple[tuple[int, ...], ...]:
 
 def make_spec(seqs: list[tuple[str, str]], *, units: int = 1, readout: int | None = None,
               observe: tuple[int, ...] | None = None, step: str = "nonstrict",
-              s0: object = 0, weights: Domain = Domain(), bias: Domain | None = None,
+              s0: object = 0, weights: Domain | None = None, bias: Domain | None = None,
               fixed: dict | None = None, min_units: int | None = None) -> ThresholdSpec:
     sequences = []
     for n, (i, o) in enumerate(seqs):
@@ -34,13 +43,36 @@ def make_spec(seqs: list[tuple[str, str]], *, units: int = 1, readout: int | Non
     if observe is None and readout is None:
         observe = tuple(range(len(sequences[0].outputs[0])))
     shape = Shape(d, units, readout, observe or ())
+    weights = weights or Domain()
     return ThresholdSpec("test.yaml", None, StepKind(step), shape,
                          units if min_units is None else min_units, weights,
                          weights if bias is None else bias, dict(fixed or {}),
                          tuple(sequences), None)
 
 
-def net(W, U, b, V=(), c=()) -> Network:  # noqa: ANN001 - plain nested lists
-    def f(rows):  # noqa: ANN001, ANN202
+def net(W, U, b, V=(), c=()) -> Network:
+    def f(rows):
         return tuple(tuple(Fraction(v) for v in r) for r in rows)
     return Network(f(W), f(U), tuple(map(Fraction, b)), f(V), tuple(map(Fraction, c)))
+
+
+def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstrict",
+            *, needs_memory: bool = False, min_states: int = 0) -> ThresholdSpec:
+    """A random k-unit network with a readout, and the outputs it gives on random
+    binary strings (the network itself stays hidden from the search). With
+    ``needs_memory``, networks are drawn until some input is answered both 0 and 1; with
+    ``min_states``, until the runs visit at least that many distinct states."""
+    while True:
+        def r() -> Fraction:
+            return Fraction(round(rng.gauss(0, 2) * 4), 4)
+        w = net([[r()] for _ in range(k)], [[r() for _ in range(k)] for _ in range(k)],
+                [r() for _ in range(k)], [[r() for _ in range(k)]], [r()])
+        xs = ["".join(rng.choice("01") for _ in range(n)) for n in lengths]
+        blank = make_spec([(x, "0" * len(x)) for x in xs], units=k, readout=1, step=step)
+        runs = simulate(blank, w, [(0,) * k] * len(xs))
+        ys = ["".join(str(s.y[0]) for s in run) for run in runs]
+        seen = {(a, b) for x, y in zip(xs, ys) for a, b in zip(x, y)}
+        visited = {s.s for run in runs for s in run}
+        if (not needs_memory or len(seen) > len({a for a, _ in seen})) and len(
+                visited) >= min_states:
+            return make_spec(list(zip(xs, ys)), units=k, readout=1, step=step)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from network_helpers import make_spec, net
 
-from tests.network_helpers import make_spec, net
 from verify.models.threshold.network import Domain
 from verify.trusted.checker import CheckFailure
 from verify.trusted.network import check_certificate, check_witness, first_difference
@@ -70,7 +70,7 @@ def test_witness_outside_domain_or_fixed_or_shape_is_rejected() -> None:
         check_witness(spec, 1, net([[1]], [[-2]], [0]), [(0,), (0,)])
     with pytest.raises(CheckFailure, match=r"W\[0\]\[0\] = 2 is outside"):
         check_witness(spec, 1, net([[2]], [[1]], [0]), [(0,), (0,)])
-    with pytest.raises(CheckFailure, match=r"W has shape \(1, 2\)"):
+    with pytest.raises(CheckFailure, match=r"W has the wrong shape: a 1-unit network needs \(1, 1\)"):
         check_witness(spec, 1, net([[1, 1]], [[1]], [0]), [(0,), (0,)])
     with pytest.raises(CheckFailure, match=r"sequence 1: s0 = \[1\] is not allowed"):
         check_witness(spec, 1, net([[1]], [[1]], [0]), [(0,), (1,)])
@@ -146,7 +146,7 @@ def parity_tree() -> dict:
     return split(E1, clash(0, 2), e2)
 
 
-def parity_spec():  # noqa: ANN201
+def parity_spec():
     return make_spec(PARITY, readout=1)
 
 
@@ -287,3 +287,15 @@ def test_check_fewest_wants_the_refutations_the_spec_needs() -> None:
     tampered["proof"]["cases"].pop()
     with pytest.raises(CheckFailure, match="needs exactly the cases 0 and 1"):
         check_fewest(spec, 2, two, s0, {1: tampered})
+
+
+def test_order_must_be_a_permutation_and_is_followed() -> None:
+    with pytest.raises(CheckFailure, match="order must list each of the 4 sequences once"):
+        check_certificate(parity_spec(), {**cert(parity_tree()), "order": [0, 1, 2, 2]})
+    # the hand tree starts with sequence 0 ("11"): in the order 2, 0, 1, 3 the run first
+    # needs unit 0 at (x=0, s=0) for sequence 2 ("0")
+    with pytest.raises(CheckFailure, match=r"at root: split on unit 0 at input \(1\) after "
+                       r"state 0, but on this branch the simulation next needs unit 0 at "
+                       r"input \(0\) after state 0"):
+        check_certificate(parity_spec(), {**cert(parity_tree()), "order": [2, 0, 1, 3]})
+    check_certificate(parity_spec(), {**cert(parity_tree()), "order": [0, 1, 2, 3]})

@@ -7,8 +7,9 @@ searches: a proof tree is *replayed* (README, "Hidden states and proofs").
 
 Replay. A branch holds a partial transition table over entries ``("state", i, x, sigma)``
 (unit i's value for input x after state sigma), ``("s0", j, i)`` (a free initial value)
-and ``("readout", o, s)``. At every node the checker simulates the sequences in order --
-sequence j = 0, 1, ...; its s0 units i = 0..k-1; then each step t: state units
+and ``("readout", o, s)``. At every node the checker simulates the sequences in the
+certificate's ``order`` (default 0, 1, ...) -- for each sequence j: its s0 units
+i = 0..k-1; then each step t: state units
 i = 0..k-1 (entry at (x_t, s_(t-1))), then readout units o = 0..m-1 whose output is not
 "?" (entry at s_t) -- looking each entry up. An unassigned entry whose value an output
 at that step dictates (an observed unit, a readout) is assigned that value (any fitting
@@ -20,11 +21,13 @@ re-derived from entries assigned on its own branch.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.trusted.checker import CheckFailure, check_motzkin
+from verify.trusted.checker import CheckFailure, _step, check_motzkin
+from verify.trusted.checker import is_strict as _strict
 
 FORMAT = "verify-certificate/2"
 DONT_CARE = -1
@@ -46,25 +49,16 @@ class StepTrace:
         return [o for o, (g, e) in enumerate(zip(self.y, self.expected)) if e not in (g, -1)]
 
 
-def _step(z: Fraction, strict: bool) -> int:
-    return int(z > 0) if strict else int(z >= 0)
-
-
-def _strict(spec: Any) -> bool:
-    return bool(spec.step.value == "strict")
-
-
 def _dot(a: Any, b: Any) -> Fraction:
     return sum((p * q for p, q in zip(a, b)), Fraction(0))
 
 
 # -- witnesses ------------------------------------------------------------------------
 
-def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
+def _steps(spec: Any, net: Any, s0: Any) -> Iterator[StepTrace]:
     strict, shape = _strict(spec), spec.shape
-    runs = []
     for j, seq in enumerate(spec.sequences):
-        s, run = tuple(int(v) for v in s0[j]), []
+        s = tuple(int(v) for v in s0[j])
         for t, (x, want) in enumerate(zip(seq.inputs, seq.outputs), start=1):
             z = tuple(_dot(w, x) + _dot(u, s) + bi for w, u, bi in zip(net.W, net.U, net.b))
             new = tuple(_step(v, strict) for v in z)
@@ -72,19 +66,21 @@ def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
                 y = tuple(_step(_dot(v, new) + c, strict) for v, c in zip(net.V, net.c))
             else:
                 y = tuple(new[i] for i in shape.observe)
-            run.append(StepTrace(j, t, tuple(x), s, z, new, y, tuple(want)))
+            yield StepTrace(j, t, tuple(x), s, z, new, y, tuple(want))
             s = new
-        runs.append(run)
+
+
+def simulate(spec: Any, net: Any, s0: Any) -> list[list[StepTrace]]:
+    """Every step of every sequence under these weights and initial states, exactly."""
+    runs: list[list[StepTrace]] = [[] for _ in spec.sequences]
+    for step in _steps(spec, net, s0):
+        runs[step.sequence].append(step)
     return runs
 
 
 def first_difference(spec: Any, net: Any, s0: Any) -> StepTrace | None:
     """The first step (first sequence, then first t) where an output (not "?") differs."""
-    for run in simulate(spec, net, s0):
-        for step in run:
-            if step.differs():
-                return step
-    return None
+    return next((step for step in _steps(spec, net, s0) if step.differs()), None)
 
 
 def names(spec: Any, units: int, kind: str, index: int) -> list[str]:
@@ -108,16 +104,13 @@ def check_witness(spec: Any, units: int, net: Any, s0: Any) -> None:
     m = shape.readout or 0
     want = {"W": (k, shape.inputs), "U": (k, k), "b": (k,), "V": (m, k), "c": (m,)}
     for block, dims in want.items():
-        value = getattr(net, block)
-        got = (len(value),) if len(dims) == 1 else (len(value),) + tuple(
-            {len(r) for r in value} or {dims[1]})
-        if got != dims:
-            raise CheckFailure(f"{block} has shape {got}, a {k}-unit network needs {dims}")
-        flat = value if len(dims) == 1 else [v for r in value for v in r]
-        for pos, v in enumerate(flat):
-            idx = (pos,) if len(dims) == 1 else divmod(pos, dims[1])
-            name = block + "".join(f"[{i}]" for i in idx)
-            fixed = spec.fixed.get((block, tuple(idx)))
+        rows = getattr(net, block)
+        flat = [((n,), v) for n, v in enumerate(rows)] if len(dims) == 1 else [
+            ((n, c), v) for n, r in enumerate(rows) for c, v in enumerate(r)]
+        if len(rows) != dims[0] or (len(dims) == 2 and any(len(r) != dims[1] for r in rows)):
+            raise CheckFailure(f"{block} has the wrong shape: a {k}-unit network needs {dims}")
+        for idx, v in flat:
+            name, fixed = block + "".join(f"[{i}]" for i in idx), spec.fixed.get((block, idx))
             if fixed is not None and v != fixed:
                 raise CheckFailure(f"{name} = {v}, but the spec fixes it to {fixed}")
             if not _domain(spec, block).contains(Fraction(v)):
@@ -163,14 +156,19 @@ def show(key: Key) -> str:
 class Branch:
     table: dict[Key, int]
     bounds: dict[str, tuple[Fraction | None, Fraction | None]]   # from integer branches
-    cursor: tuple[int, int, tuple[int, ...] | None]              # (j, t done, s_t)
+    cursor: tuple[int, int, tuple[int, ...] | None]  # (position in the order, t done, s_t)
     path: str
     seen: dict[Key, tuple[int, int]] | None = None   # for provers: entry -> first (j, t)
 
 
 class Replay:
-    def __init__(self, spec: Any, units: int) -> None:
+    def __init__(self, spec: Any, units: int, order: Any = None) -> None:
         self.spec, self.k, self.strict = spec, units, _strict(spec)
+        n = len(spec.sequences)
+        self.order = list(range(n)) if order is None else order
+        if sorted(self.order) != list(range(n)) or not all(
+                isinstance(j, int) for j in self.order):
+            raise CheckFailure(f"order must list each of the {n} sequences once")
         self.m = spec.shape.readout or 0
         self.observed: dict[int, list[int]] = {}
         if spec.shape.readout is None:
@@ -183,24 +181,26 @@ class Replay:
     def advance(self, br: Branch) -> tuple[str, Any]:
         """Run the simulation on (and assigning outputs' entries into) ``br`` until it
         needs a split ("split", key), meets a clash ("clash", (j, t, o)) or ends."""
-        j, t, s = br.cursor
-        seqs, table = self.spec.sequences, br.table
-        while j < len(seqs):
-            seq = seqs[j]
+        p, t, s = br.cursor
+        table = br.table
+        while p < len(self.order):
+            j = self.order[p]
+            seq = self.spec.sequences[j]
             if s is None:
                 vals = []
                 for i in range(self.k):
-                    v = seq.s0[i] if seq.s0[i] is not None else table.get(("s0", j, i))
-                    if v is None:
+                    init = seq.s0[i] if seq.s0[i] is not None else table.get(("s0", j, i))
+                    if init is None:
                         return "split", ("s0", j, i)
-                    vals.append(v)
+                    vals.append(init)
                 s, t = tuple(vals), 0
-                br.cursor = (j, 0, s)
+                br.cursor = (p, 0, s)
             if t == len(seq.inputs):
-                j, t, s = j + 1, 0, None
-                br.cursor = (j, 0, None)
+                p, t, s = p + 1, 0, None
+                br.cursor = (p, 0, None)
                 continue
-            x, y, new = tuple(seq.inputs[t]), seq.outputs[t], []
+            x, y = tuple(seq.inputs[t]), seq.outputs[t]
+            new: list[int] = []
             for i in range(self.k):
                 key, wants = ("state", i, x, s), [(o, y[o]) for o in self.observed.get(i, ())
                                                   if y[o] != DONT_CARE]
@@ -214,6 +214,7 @@ class Replay:
                         v = table[key] = w
                     elif v != w:
                         return "clash", (j, t + 1, o)
+                assert v is not None  # assigned, or dictated by an output just above
                 new.append(v)
             s, t = tuple(new), t + 1
             for o in range(self.m):
@@ -223,11 +224,12 @@ class Replay:
                         br.seen.setdefault(("readout", o, s), (j, t))
                     if v != y[o]:
                         return "clash", (j, t, o)
-            br.cursor = (j, t, s)
+            br.cursor = (p, t, s)
         return "end", None
 
-    def states(self, br: Branch, j: int, t: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(s_(t-1), s_t) of sequence j under the branch's table, by lookups only."""
+    def states(self, br: Branch, j: int, t: int) -> tuple[Any, Any]:
+        """(s_(t-1), s_t) of sequence j under the branch's table, by lookups only (s_t may
+        hold None: entries not assigned on this branch)."""
         if not (0 <= j < len(self.spec.sequences) and 1 <= t <= len(
                 self.spec.sequences[j].inputs)):
             raise CheckFailure(f"there is no step t={t} in sequence {j}")
@@ -252,10 +254,10 @@ class Replay:
                 raise CheckFailure(f"bound on {name}, which is not a weight of this unit")
             block, idx = _parse_name(name)
             dom, fix = _domain(self.spec, block), self.spec.fixed.get((block, idx))
-            lows = [v for v in (dom.low, fix, br.bounds.get(name, (None, None))[0]) if v is not None]
-            highs = [v for v in (dom.high, fix, br.bounds.get(name, (None, None))[1]) if v is not None]
-            ok = (rel == ">=" and any(value <= v for v in lows)) or (
-                rel == "<=" and any(value >= v for v in highs))
+            low, high = br.bounds.get(name, (None, None))
+            ok = (rel == ">=" and any(v is not None and value <= v for v in (dom.low, fix, low))
+                  ) or (rel == "<=" and any(v is not None and value >= v
+                                            for v in (dom.high, fix, high)))
             if not ok:
                 raise CheckFailure(f"{name} {rel} {value} does not follow from the weight "
                                    "domain, the fixed entries or this branch's bounds")
@@ -267,14 +269,16 @@ class Replay:
             raise CheckFailure(f"sequence {j}, t={t}: a row of {kind} unit {i} in a "
                                f"certificate over {unit[0]} unit {unit[1]}")
         prev, s = self.states(br, j, t)
+        key: Key
         if kind == "state":
-            key, point = ("state", i, tuple(self.spec.sequences[j].inputs[t - 1]), prev), None
+            key = ("state", i, tuple(self.spec.sequences[j].inputs[t - 1]), prev)
             point = list(key[2]) + list(prev) + [1]
         else:
             if None in s:
                 raise CheckFailure(f"sequence {j}, t={t}: the table on this branch does not "
                                    f"determine the state at t={t}")
-            key, point = ("readout", i, s), list(s) + [1]
+            key = ("readout", i, s)
+            point = list(s) + [1]
         v = br.table.get(key)
         if v is None:
             raise CheckFailure(f"sequence {j}, t={t}: {show(key)} is not assigned on this "
@@ -330,7 +334,7 @@ class Replay:
     def branch(self, br: Branch, body: Any, cases: Any) -> list[tuple[Branch, Any]]:
         """Integer weights: W <= v in case "<=", W >= v + 1 in case ">="."""
         name, v = body["weight"], Fraction(body["value"])
-        block, idx = _parse_name(name)
+        block = name[0]
         if not _domain(self.spec, block).integer or v.denominator != 1 or not any(
                 name in names(self.spec, self.k, kind, i)
                 for kind, n in (("state", self.k), ("readout", self.m)) for i in range(n)):
@@ -362,7 +366,7 @@ def check_certificate(spec: Any, cert: Any) -> None:
     units = cert.get("units")
     if not isinstance(units, int) or units < 1:
         raise CheckFailure(f"units must be a positive integer, not {units!r}")
-    replay = Replay(spec, units)
+    replay = Replay(spec, units, cert.get("order"))
     todo = [(Branch({}, {}, (0, 0, None), "root"), cert["proof"])]
     while todo:
         br, node = todo.pop()
@@ -379,7 +383,7 @@ def check_certificate(spec: Any, cert: Any) -> None:
 def smallest_units(spec: Any) -> int:
     """The fewest units worth asking about: ``units: {min}``, and every observed unit."""
     observed = 0 if spec.shape.readout is not None else 1 + max(spec.shape.observe, default=-1)
-    return max(spec.min_units, observed, 1)
+    return int(max(spec.min_units, observed, 1))
 
 
 def monotone_in_units(spec: Any) -> bool:

@@ -7,13 +7,14 @@ import itertools
 import time
 from fractions import Fraction
 
-from tests.network_helpers import make_spec
+from network_helpers import make_spec
+
 from verify.models.threshold.fewest import fewest_units
 from verify.models.threshold.network import Domain
 from verify.trusted.network import check_fewest
 
 
-def all_strings(n: int, f) -> list[tuple[str, str]]:  # noqa: ANN001
+def all_strings(n: int, f) -> list[tuple[str, str]]:
     xs = ["".join(p) for m in range(1, n + 1) for p in itertools.product("01", repeat=m)]
     return [(x, "".join(str(f(x[:t + 1])) for t in range(len(x)))) for x in xs]
 

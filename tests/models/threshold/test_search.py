@@ -15,17 +15,17 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from network_helpers import make_spec, planted
 
-from tests.network_helpers import make_spec, net
 from verify.models.threshold.network import Domain
 from verify.models.threshold.search import search
 from verify.trusted.checker import CheckFailure
-from verify.trusted.network import check_certificate, check_witness, simulate
+from verify.trusted.network import check_certificate, check_witness
 
 PARITY = [("11", "10"), ("10", "11"), ("0", "0"), ("01", "01")]
 
 
-def checked(spec, units: int, **kw):  # noqa: ANN001, ANN201
+def checked(spec, units: int, **kw):
     r = search(spec, units, deadline=time.monotonic() + 60, **kw)
     if r.status == "realizable":
         check_witness(spec, units, r.network, r.s0)
@@ -87,7 +87,7 @@ def test_deadline_in_the_past_is_unknown_with_what_was_tried() -> None:
 # -- properties -----------------------------------------------------------------------
 
 @st.composite
-def small_specs(draw: st.DrawFn):  # noqa: ANN201
+def small_specs(draw: st.DrawFn):
     readout = draw(st.booleans())
     n = draw(st.integers(1, 3))
     seqs = []
@@ -104,7 +104,7 @@ def small_specs(draw: st.DrawFn):  # noqa: ANN201
 
 @settings(max_examples=60)
 @given(small_specs())
-def test_every_verdict_checks(spec) -> None:  # noqa: ANN001
+def test_every_verdict_checks(spec) -> None:
     checked(spec, 1)
 
 
@@ -119,7 +119,7 @@ def _first(proof: dict, kind: str) -> dict:
 
 
 @st.composite
-def parity_plus(draw: st.DrawFn):  # noqa: ANN201
+def parity_plus(draw: st.DrawFn):
     """PARITY (impossible for one unit with a readout) plus random extra sequences: still
     impossible, and the proofs vary (splits, clashes, Motzkin leaves)."""
     extra = []
@@ -134,7 +134,7 @@ def parity_plus(draw: st.DrawFn):  # noqa: ANN201
 
 @settings(max_examples=30)
 @given(parity_plus(), st.integers(0, 2))
-def test_corrupted_search_proofs_are_rejected(spec, which: int) -> None:  # noqa: ANN001
+def test_corrupted_search_proofs_are_rejected(spec, which: int) -> None:
     r = checked(spec, 1)
     assert r.status == "unrealizable"
     bad = copy.deepcopy(r.certificate)
@@ -166,23 +166,19 @@ def test_swapped_cases_of_a_search_proof_are_rejected() -> None:
         check_certificate(make_spec(PARITY, readout=1), bad)
 
 
-def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstrict"):  # noqa: ANN201
-    """A random k-unit network with a readout, and the outputs it gives on random
-    binary strings (the network itself stays hidden from the search)."""
-    def r() -> Fraction:
-        return Fraction(round(rng.gauss(0, 2) * 4), 4)
-    w = net([[r()] for _ in range(k)], [[r() for _ in range(k)] for _ in range(k)],
-            [r() for _ in range(k)], [[r() for _ in range(k)]], [r()])
-    xs = ["".join(rng.choice("01") for _ in range(n)) for n in lengths]
-    blank = make_spec([(x, "0" * len(x)) for x in xs], units=k, readout=1, step=step)
-    runs = simulate(blank, w, [(0,) * k] * len(xs))
-    return make_spec([(x, "".join(str(s.y[0]) for s in run)) for x, run in zip(xs, runs)],
-                     units=k, readout=1, step=step)
-
-
 @settings(max_examples=12)
 @given(st.integers(1, 3), st.integers(0, 10**6), st.sampled_from(["strict", "nonstrict"]))
 def test_planted_networks_are_always_found(k: int, seed: int, step: str) -> None:
     spec = planted(k, [30, 20] if k < 3 else [25], random.Random(seed), step)
     r = checked(spec, k)
     assert r.status == "realizable"
+
+
+def test_the_order_a_search_proof_was_made_in_is_part_of_it() -> None:
+    spec = make_spec(PARITY, readout=1)
+    r = checked(spec, 1)
+    assert r.certificate["order"] == [0, 1, 3, 2]  # longest first, stable
+    with pytest.raises(CheckFailure, match=r"at root: split on unit 0 at input \(1\) after "
+                       r"state 0, but on this branch the simulation next needs unit 0 at "
+                       r"input \(0\) after state 0"):
+        check_certificate(spec, {**r.certificate, "order": [2, 3, 1, 0]})

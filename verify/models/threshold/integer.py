@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from verify.models.threshold.table import Bounds, Unit, unit_system
+from verify.models.threshold.table import Bounds, Unit
 from verify.trusted.network import Branch
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ and only solves (exactly, :mod:`verify.models.threshold.table`) when neither ans
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,8 @@ class Core:
 class UnitOracle:
     def __init__(self, spec: Any, units: int, unit: Unit, deadline: float | None,
                  real: Callable[[Key], Key]) -> None:
-        self.real, self.bits = real, {}
+        self.real = real
+        self.bits: dict[Key, int] = {}
         self.spec, self.k, self.unit, self.deadline = spec, units, unit, deadline
         self.params = tuple(names(spec, units, *unit))
         self.bounds = bound_rows(spec, self.params, {})

@@ -22,88 +22,112 @@ from verify.models.threshold.network import DONT_CARE, Network, ThresholdSpec
 
 def table_network(spec: ThresholdSpec, k: int, deadline: float | None
                   ) -> tuple[str, Network | None, tuple[tuple[int, ...], ...] | None]:
-    """("sat", network, s0) | ("unsat", None, None) | ("unknown", None, None)."""
+    """("sat", network, s0) | ("unsat", None, None) | ("unknown", None, None).
+
+    The formula is written as SMT-LIB text and parsed by z3 in one call: building
+    thousands of terms through z3's Python API costs more than solving them."""
     import z3
 
-    ctx = z3.Context()
-    solver = z3.Solver(ctx=ctx)
-    if deadline is not None:
-        solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
     d, m = spec.shape.inputs, spec.shape.readout or 0
-    strict = spec.step.value == "strict"
+    rel = ">" if spec.step.value == "strict" else ">="
+    out: list[str] = []
+    weights: dict[str, tuple[str, tuple[int, ...]]] = {}
+    constants: dict[str, Fraction] = {}
 
-    def var(name: str, block: str, idx: tuple[int, ...]) -> Any:
-        dom = spec.bias if block in ("b", "c") else spec.weights
+    def var(block: str, idx: tuple[int, ...]) -> str:
         fixed = spec.fixed.get((block, idx))
         if fixed is not None:
-            return _q(z3, fixed, ctx)
-        v = z3.Int(name, ctx) if dom.integer else z3.Real(name, ctx)
+            constants[_q(fixed)] = Fraction(fixed)
+            return _q(fixed)
+        name = block + "_" + "_".join(map(str, idx))
+        dom = spec.bias if block in ("b", "c") else spec.weights
+        out.append(f"(declare-const {name} {'Int' if dom.integer else 'Real'})")
         if dom.low is not None:
-            solver.add(v >= _q(z3, dom.low, ctx))
+            out.append(f"(assert (>= {name} {_q(dom.low)}))")
         if dom.high is not None:
-            solver.add(v <= _q(z3, dom.high, ctx))
-        return v
-    W = [[var(f"W{i}_{j}", "W", (i, j)) for j in range(d)] for i in range(k)]
-    U = [[var(f"U{i}_{j}", "U", (i, j)) for j in range(k)] for i in range(k)]
-    b = [var(f"b{i}", "b", (i,)) for i in range(k)]
-    V = [[var(f"V{o}_{j}", "V", (o, j)) for j in range(k)] for o in range(m)]
-    c = [var(f"c{o}", "c", (o,)) for o in range(m)]
-
-    def fires(z: Any) -> Any:
-        return z > 0 if strict else z >= 0
+            out.append(f"(assert (<= {name} {_q(dom.high)}))")
+        weights[name] = (block, idx)
+        return name
+    W = [[var("W", (i, j)) for j in range(d)] for i in range(k)]
+    U = [[var("U", (i, j)) for j in range(k)] for i in range(k)]
+    b = [var("b", (i,)) for i in range(k)]
+    V = [[var("V", (o, j)) for j in range(k)] for o in range(m)]
+    c = [var("c", (o,)) for o in range(m)]
     states = list(itertools.product((0, 1), repeat=k))
-    table: dict[Any, Any] = {}
+    table: dict[Any, str] = {}
 
-    def entry(i: int, x: tuple[Fraction, ...], sigma: tuple[int, ...]) -> Any:
+    def fires(terms: list[str]) -> str:
+        return f"({rel} (+ {' '.join(terms)} 0) 0)"
+
+    def entry(i: int, x: tuple[Fraction, ...], sigma: tuple[int, ...]) -> str:
         if (i, x, sigma) not in table:
-            f = table[i, x, sigma] = z3.Bool(f"F{i}_{len(table)}", ctx)
-            z = z3.Sum([W[i][j] * _q(z3, x[j], ctx) for j in range(d)]
-                       + [U[i][j] for j in range(k) if sigma[j]] + [b[i]])
-            solver.add(f == fires(z))
+            f = table[i, x, sigma] = f"F{i}_{len(table)}"
+            out.append(f"(declare-const {f} Bool)")
+            terms = [f"(* {W[i][j]} {_q(x[j])})" for j in range(d) if x[j]]
+            out.append(f"(assert (= {f} {fires(terms + [U[i][n] for n in range(k) if sigma[n]] + [b[i]])}))")
         return table[i, x, sigma]
-    readout = {(o, s): z3.Bool(f"G{o}_{s}", ctx) for o in range(m) for s in states}
-    for (o, s), g in readout.items():
-        solver.add(g == fires(z3.Sum([V[o][j] for j in range(k) if s[j]] + [c[o]])))
-    s0_vars = []
+    for o in range(m):
+        for st in states:
+            out.append(f"(declare-const G{o}_{''.join(map(str, st))} Bool)")
+            out.append(f"(assert (= G{o}_{''.join(map(str, st))} "
+                       f"{fires([V[o][n] for n in range(k) if st[n]] + [c[o]])}))")
+
+    def lits(names: list[str], bits: tuple[int, ...]) -> str:
+        return "(and " + " ".join(n if v else f"(not {n})" for n, v in zip(names, bits)) + ")"
     for j, seq in enumerate(spec.sequences):
-        prev = [z3.BoolVal(bool(v), ctx) if v is not None else z3.Bool(f"s0_{j}_{i}", ctx)
-                for i, v in enumerate(seq.s0[:k])]
-        s0_vars.append(prev)
+        prev = []
+        for i, v in enumerate(seq.s0[:k]):
+            out.append(f"(declare-const init_{j}_{i} Bool)")
+            if v is not None:
+                out.append(f"(assert {'' if v else '(not '}init_{j}_{i}{'' if v else ')'})")
+            prev.append(f"init_{j}_{i}")
         for t, (x, y) in enumerate(zip(seq.inputs, seq.outputs)):
-            cur = [z3.Bool(f"s{j}_{t}_{i}", ctx) for i in range(k)]
+            cur = [f"s{j}_{t}_{i}" for i in range(k)]
+            out.extend(f"(declare-const {n} Bool)" for n in cur)
             for sigma in states:
-                here = z3.And([p if bit else z3.Not(p) for p, bit in zip(prev, sigma)])
-                solver.add(z3.Implies(here, z3.And([cur[i] == entry(i, tuple(x), sigma)
-                                                    for i in range(k)])))
+                same = " ".join(f"(= {cur[i]} {entry(i, tuple(x), sigma)})" for i in range(k))
+                out.append(f"(assert (=> {lits(prev, sigma)} (and {same})))")
             for o, want in enumerate(y):
                 if want == DONT_CARE:
                     continue
                 if m:
-                    for s in states:
-                        here = z3.And([p if bit else z3.Not(p) for p, bit in zip(cur, s)])
-                        solver.add(z3.Implies(here, readout[o, s] == bool(want)))
+                    for st in states:
+                        gn = f"G{o}_{''.join(map(str, st))}"
+                        out.append(f"(assert (=> {lits(cur, st)} {gn if want else f'(not {gn})'}))")
                 else:
-                    solver.add(cur[spec.shape.observe[o]] == bool(want))
+                    n = cur[spec.shape.observe[o]]
+                    out.append(f"(assert {n if want else f'(not {n})'})")
             prev = cur
+    ctx = z3.Context()
+    solver = z3.Solver(ctx=ctx)
+    if deadline is not None:
+        solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+    solver.from_string("\n".join(out))
     result = solver.check()
     if result != z3.sat:
         return ("unsat" if result == z3.unsat else "unknown"), None, None
     model = solver.model()
+    values = {str(dcl): model[dcl] for dcl in model.decls()}
 
-    def val(v: Any) -> Fraction:
-        if isinstance(v, Fraction):
-            return v
-        r = model.eval(v, model_completion=True)
+    def val(name: str) -> Fraction:
+        if name in constants:
+            return constants[name]
+        r = values.get(name)
+        if r is None:
+            return Fraction(0)
         return Fraction(r.numerator_as_long(), r.denominator_as_long()) if z3.is_rational_value(
             r) else Fraction(r.as_long())
     net = Network(tuple(tuple(val(v) for v in r) for r in W), tuple(tuple(val(v) for v in r)
                   for r in U), tuple(val(v) for v in b), tuple(tuple(val(v) for v in r)
                   for r in V), tuple(val(v) for v in c))
-    s0 = tuple(tuple(int(z3.is_true(model.eval(p, model_completion=True))) for p in prev)
-               for prev in s0_vars)
+    s0 = tuple(tuple(int(z3.is_true(values[f"init_{j}_{i}"])) if f"init_{j}_{i}" in values
+                     else 0 for i in range(k)) for j in range(len(spec.sequences)))
     return "sat", net, s0
 
 
-def _q(z3: Any, q: Fraction, ctx: Any) -> Any:
+def _q(q: Fraction) -> str:
+    """An exact rational as an SMT-LIB real term."""
     q = Fraction(q)
-    return z3.RealVal(f"{q.numerator}/{q.denominator}", ctx)
+    num = f"{abs(q.numerator)}.0" if q.denominator == 1 else \
+        f"(/ {abs(q.numerator)}.0 {q.denominator}.0)"
+    return num if q >= 0 else f"(- {num})"

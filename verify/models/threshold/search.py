@@ -32,6 +32,8 @@ from verify.trusted.checker import CheckFailure
 from verify.trusted.network import FORMAT, Branch, Replay, check_witness, simulate
 
 Weights = dict[str, Fraction]
+LONGEST_FIRST = True
+Z3_SECONDS = 5.0  # z3's first slice (doubling): it finds networks; the DPLL proves
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,14 @@ class _Search:
         proxy = []
         for seq in spec.sequences:
             ids = tuple((index.setdefault(tuple(x), len(index)),) for x in seq.inputs)
-            proxy.append(dataclasses.replace(seq, inputs=ids))
+            proxy.append(dataclasses.replace(seq, inputs=ids))  # type: ignore[arg-type]
         self.xs = list(index)
-        self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units)
+        # the order the run takes the sequences in (printed as the certificate's "order")
+        self.seq_order = sorted(range(len(spec.sequences)),
+                            key=lambda j: -len(spec.sequences[j].inputs)) if LONGEST_FIRST \
+            else list(range(len(spec.sequences)))
+        self.replay = Replay(dataclasses.replace(spec, sequences=tuple(proxy)), units,
+                             self.seq_order)
         self.strict = spec.step.value == "strict"
         self.cache: dict[Any, tuple[Weights | None, Any]] = {}
         self.rng: random.Random | None = None
@@ -158,6 +165,7 @@ class _Search:
                 self.stats["leaves"] += 1
                 self.stats["motzkin"] += 1
                 return {"motzkin": _Lazy(unit, core, br.seen)}
+            assert w is not None
             wit[unit] = w
         if event == "end":
             from verify.models.threshold.integer import finish
@@ -182,7 +190,8 @@ class _Search:
         if key[0] != "state":
             return (0, 1)
         i, x, prev = key[1], key[2], key[3]
-        j, t, _ = br.cursor
+        p, t, _ = br.cursor
+        j = self.seq_order[p]
         y = self.replay.spec.sequences[j].outputs[t]
         table, m = br.table, self.spec.shape.readout or 0
 
@@ -222,8 +231,8 @@ class _Search:
             tuple(get(f"b[{i}]") for i in range(k)),
             tuple(tuple(get(f"V[{o}][{j}]") for j in range(k)) for o in range(m)),
             tuple(get(f"c[{o}]") for o in range(m)))
-        s0 = tuple(tuple(seq.s0[i] if seq.s0[i] is not None else
-                         found.table.get(("s0", j, i), 0) for i in range(k))
+        s0 = tuple(tuple(int(found.table.get(("s0", j, i), 0)) if seq.s0[i] is None else
+                         int(seq.s0[i] or 0) for i in range(k))
                    for j, seq in enumerate(self.spec.sequences))
         return net, s0
 
@@ -243,14 +252,15 @@ def proof_size(node: dict[str, Any]) -> dict[str, int]:
 
 
 def search(spec: ThresholdSpec, units: int, *, deadline: float | None,
-           probe_nodes: int = 2000, use_z3: bool = True) -> SearchResult:
+           probe_nodes: int = 300, use_z3: bool = True) -> SearchResult:
     """Some ``units``-unit network fitting every sequence, or a proof that none does.
 
     ``deadline`` is a :func:`time.monotonic` instant (None: no limit); past it the answer
     is "unknown", saying how far the search got. The DPLL first runs for ``probe_nodes``
     nodes; if that does not settle it, z3 looks for a network over the transition table
-    (:mod:`verify.models.threshold.sat`, finding only), and unless it finds one the DPLL
-    runs to the end, its trace being the proof.
+    (:mod:`verify.models.threshold.sat`, finding only) for ``Z3_SECONDS``; if z3 proves
+    there is none the DPLL runs to the end (its trace is the proof), if it runs out of
+    time both go again with 4x the nodes and 2x the seconds.
     """
     start = time.monotonic()
     limit = sys.getrecursionlimit()
@@ -258,17 +268,23 @@ def search(spec: ThresholdSpec, units: int, *, deadline: float | None,
     tried: list[str] = []
     s = _Search(spec, units, deadline)
     try:
-        s.budget = probe_nodes if use_z3 else None
-        try:
-            out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
-        except _Restart:
-            tried.append(f"a DPLL probe of {probe_nodes} nodes")
-            found = _from_z3(s, tried)
+        budget, cap = (probe_nodes if use_z3 else None), Z3_SECONDS
+        while True:
+            s.budget = budget
+            try:
+                out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
+                return _result(s, start, out, tried)
+            except _Restart:
+                tried.append(f"a DPLL probe of {budget} nodes")
+            found, status = _from_z3(s, tried, cap)
             if found is not None:
                 return _result(s, start, found, tried)
-            s = _Search(spec, units, deadline)
-            out = s.node(Branch({}, {}, (0, 0, None), "root", {}), {}, {}, 0, 0)
-        return _result(s, start, out, tried)
+            # z3 proved there is none: the DPLL now runs to the end for the proof;
+            # z3 ran out of its time: both try again, longer
+            budget, cap = (None, cap) if status == "unsat" or budget is None else (
+                budget * 4, cap * 2)
+            oracles, s = s.oracles, _Search(spec, units, deadline)
+            s.oracles = oracles  # what each unit's rows allow does not depend on the run
     except OutOfTime:
         stats = _stats(s, start)
         tried.append(f"the proof search, {s.stats['nodes']} nodes of the {units}-unit tree "
@@ -292,28 +308,32 @@ def _result(s: _Search, start: float, out: _Found | dict[str, Any], tried: list[
         return SearchResult("realizable", net, s0, None, "", stats)
     _materialise(s, out)
     size = proof_size(out)
-    cert = {"format": FORMAT, "units": s.k, "proof": out, "size": size}
+    cert = {"format": FORMAT, "units": s.k, "order": s.seq_order, "proof": out, "size": size}
     return SearchResult("unrealizable", None, None, cert, "", {**stats, "proof": size})
 
 
-def _from_z3(s: _Search, tried: list[str]) -> _Found | None:
+def _from_z3(s: _Search, tried: list[str], seconds: float) -> tuple[_Found | None, str]:
     """A table from z3's network, its units re-solved for simple weights (None if z3
-    finds none, or its network does not reproduce the outputs exactly)."""
+    finds none within ``seconds``, or its network does not reproduce the outputs), and
+    z3's status."""
     from verify.models.threshold.integer import finish
     from verify.models.threshold.sat import table_network
+    cap = time.monotonic() + seconds
     try:
-        status, net, s0 = table_network(s.spec, s.k, s.deadline)
+        status, net, s0 = table_network(s.spec, s.k, cap if s.deadline is None
+                                        else min(cap, s.deadline))
     except ImportError:
-        return None
-    tried.append(f"z3 over the transition table ({status})")
+        return None, "unsat"  # no z3: the DPLL alone
+    tried.append(f"z3 over the transition table ({status}"
+                 + (f", capped at {seconds:g} s)" if status == "unknown" else ")"))
     if net is None or s0 is None:
-        if status == "unknown":
+        if s.deadline is not None and time.monotonic() >= s.deadline:
             raise OutOfTime
-        return None
+        return None, status
     try:
         check_witness(s.spec, s.k, net, s0)
     except CheckFailure:
-        return None
+        return None, "unknown"
     index = {x: n for n, x in enumerate(s.xs)}
     table: dict[Key, int] = {}
     for j, run in enumerate(simulate(s.spec, net, s0)):
@@ -324,4 +344,4 @@ def _from_z3(s: _Search, tried: list[str]) -> _Found | None:
             if s.spec.shape.readout is not None:
                 table.update({("readout", o, st.s): v for o, v in enumerate(st.y)})
     found = finish(s, Branch(table, {}, (0, 0, None), "", {}))
-    return found if isinstance(found, _Found) else None
+    return (found, status) if isinstance(found, _Found) else (None, "unknown")
