@@ -120,6 +120,10 @@ def threshold_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:
     from verify.models.threshold.network_claims import count
     from verify.models.threshold.network_pipeline import check_refutation
 
+    if spec.behaviour is not None:  # behaviour: specs (issue 12)
+        from verify.models.threshold.behaviour_pipeline import behaviour_checks
+        return [Check(what, run) for what, run in behaviour_checks(spec, rec)]
+
     checks = []
     refutations = {int(k): c for k, c in rec.get("refutations", {}).items()}
     if rec.get("status") == "realizable":

@@ -77,7 +77,7 @@ def load_network_spec(root: Node) -> ThresholdSpec:
             raise root.error("with 'behaviour:', say how many inputs each step has "
                              "(inputs: 1)", key="inputs")
         shape = Shape(declared, units, readout, observe)
-        behaviour = _behaviour(fields["behaviour"], shape, step, base)
+        behaviour = _behaviour(fields["behaviour"], shape, step, base, s0)
     elif "sequences" not in fields:
         raise root.error("missing required key 'sequences': give a list of "
                          "{input: [...], output: [...]} examples (or 'behaviour:')",
@@ -96,7 +96,8 @@ def load_network_spec(root: Node) -> ThresholdSpec:
                          sequences=sequences, claim=claim, behaviour=behaviour)
 
 
-def _behaviour(node: Node, shape: Shape, step: StepKind, base: Path) -> Any:
+def _behaviour(node: Node, shape: Shape, step: StepKind, base: Path,
+               s0: tuple[int | None, ...]) -> Any:
     try:
         module = importlib.import_module("verify.models.threshold.behaviour")
     except ModuleNotFoundError as exc:
@@ -104,7 +105,7 @@ def _behaviour(node: Node, shape: Shape, step: StepKind, base: Path) -> Any:
             raise
         raise node.error("behaviours are not supported in this version of verify; give "
                          "example 'sequences:' instead") from None
-    return module.load_behaviour(node, shape, step=step, base=base)
+    return module.load_behaviour(node, shape, step=step, base=base, s0=s0)
 
 
 # -- scalars ------------------------------------------------------------------------------
