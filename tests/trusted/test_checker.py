@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from fractions import Fraction as F
 
 import pytest
@@ -70,23 +71,70 @@ def test_derive_row_follows_the_spec():
         checker.derive_row(spec, 0, 9, {})
 
 
-def test_certificate_accepted_and_corruptions_rejected():
-    spec = make_spec([Q1B])
-    checker.check_certificate(spec, GOOD.rows)
-    corrupt = {
-        "changed multiplier": (dataclasses.replace(GOOD.rows[0], multiplier=F(2)),
-                               GOOD.rows[1]),
-        "negative multiplier": (dataclasses.replace(GOOD.rows[0], multiplier=F(-1)),
-                                dataclasses.replace(GOOD.rows[1], multiplier=F(-1))),
-        "dropped row": (GOOD.rows[0],),
-        "wrong step": (GOOD.rows[0], dataclasses.replace(GOOD.rows[1], t=6 + 1)),
-        "wrong relation": (GOOD.rows[0], dataclasses.replace(GOOD.rows[1], strict=True)),
-        "reducible": (*GOOD.rows, cited(0, 6, (0, 0, -1), False, 0)),
-    }
-    for name, rows in corrupt.items():
-        with pytest.raises(checker.CheckFailure):
-            checker.check_certificate(spec, rows)
-            pytest.fail(name)
+# Each corruption of q1b's certificate (b > 0 at t=1, -b >= 0 at t=5), with the reason the
+# checker must give, worked out by hand from the spec.
+CORRUPTIONS = {
+    # 2*(0,0,1) + 1*(0,0,-1) = (0,0,1): the b coefficients do not cancel
+    "changed multiplier": ((dataclasses.replace(GOOD.rows[0], multiplier=F(2)), GOOD.rows[1]),
+                           "the weighted rows do not cancel: coefficient 3 sums to 1"),
+    "negative multiplier": ((dataclasses.replace(GOOD.rows[0], multiplier=F(-1)),
+                             dataclasses.replace(GOOD.rows[1], multiplier=F(-1))),
+                            "row 1: multiplier -1 is negative"),
+    "dropped row": ((GOOD.rows[0],), "coefficient 3 sums to 1"),
+    # t=7 sees x=1, s_(t-1)=0 and must output 1: it requires w1 + b > 0
+    "wrong step": ((GOOD.rows[0], dataclasses.replace(GOOD.rows[1], t=7)),
+                   "sequence 0, t=7 requires 1*w1 + 1*b > 0, not -1*b >= 0"),
+    "wrong relation": ((GOOD.rows[0], dataclasses.replace(GOOD.rows[1], strict=True)),
+                       "sequence 0, t=5 requires -1*b >= 0, not -1*b > 0"),
+    "reducible": ((*GOOD.rows, cited(0, 6, (0, 0, -1), False, 0)),
+                  "a row with multiplier 0 is not needed"),
+    "step 0": ((cited(0, 0, (0, 0, 1), True, 1), GOOD.rows[1]), "no step t=0"),
+    "step past the end": ((GOOD.rows[0], cited(0, 9, (0, 0, -1), False, 1)), "no step t=9"),
+    "no sequence 1": ((GOOD.rows[0], cited(1, 5, (0, 0, -1), False, 1)), "no sequence 1"),
+    "negative sequence": ((GOOD.rows[0], cited(-1, 5, (0, 0, -1), False, 1)),
+                          "no sequence -1"),
+    "no rows": ((), "some rows"),
+}
+
+
+def test_the_good_certificate_is_accepted():
+    checker.check_certificate(make_spec([Q1B]), GOOD.rows)
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_certificate_corruptions_are_rejected_for_the_right_reason(name):
+    rows, reason = CORRUPTIONS[name]
+    with pytest.raises(checker.CheckFailure, match=re.escape(reason)):
+        checker.check_certificate(make_spec([Q1B]), rows)
+
+
+def test_a_negative_multiplier_is_refused_even_when_the_sum_is_zero():
+    # Realizable (b = 1): both sequences require b > 0 at t=1. 1*(b > 0) + (-1)*(b > 0)
+    # sums to 0 with a strict row weighted positively; only the sign check stops it.
+    spec = make_spec([([0], [1]), ([0], [1])])
+    rows = (cited(0, 1, (0, 0, 1), True, 1), cited(1, 1, (0, 0, 1), True, -1))
+    with pytest.raises(checker.CheckFailure, match=r"row 2: multiplier -1 is negative"):
+        checker.check_certificate(spec, rows)
+
+
+def test_motzkin_needs_a_contradiction():
+    # b + 1 >= 0 and -b >= 0 add up to 1 >= 0: true, no contradiction
+    rows = [((F(1),), F(1), False), ((F(-1),), F(0), False)]
+    with pytest.raises(checker.CheckFailure, match="the constants sum to a positive number"):
+        checker.check_motzkin(rows, [F(1), F(1)], irreducible=False)
+    # b >= 0 and -b >= 0: 0 >= 0, no strict row
+    rows = [((F(1),), F(0), False), ((F(-1),), F(0), False)]
+    with pytest.raises(checker.CheckFailure, match="no strict row has a positive multiplier"):
+        checker.check_motzkin(rows, [F(1), F(1)], irreducible=False)
+    # b > 0 and -b >= 0, both weighted 0: the strict row is not used
+    rows = [((F(1),), F(0), True), ((F(-1),), F(0), False)]
+    with pytest.raises(checker.CheckFailure, match="no strict row has a positive multiplier"):
+        checker.check_motzkin(rows, [F(0), F(0)], irreducible=False)
+    # b - 1 >= 0 and -b >= 0: -1 >= 0 is a contradiction without a strict row
+    checker.check_motzkin([((F(1),), F(-1), False), ((F(-1),), F(0), False)],
+                          [F(1), F(1)], irreducible=False)
+    with pytest.raises(checker.CheckFailure, match="one multiplier per row"):
+        checker.check_motzkin(rows, [F(1)])
 
 
 def test_irreducibility_is_checked():
