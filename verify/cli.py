@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -17,7 +18,9 @@ from pathlib import Path
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
 from verify.outcome import Options, Outcome, error_outcome
+from verify.input import limits
 from verify.input.yamldoc import load_file
+from verify.outcome import deadline_outcome
 
 SOLVERS = ("z3", "lp", "exact")
 
@@ -33,10 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--solver", choices=SOLVERS, default="z3",
                    help="backend for step-RNN specs (default: z3)")
     c.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="give up with status 'unknown' after this many seconds (per solver "
-                        "call for step-RNN specs, per spec for LSTM formula specs)")
+                   help="give up with status 'unknown' after this many seconds per spec "
+                        "(reading, solving, checking and judging the claim included)")
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json: one JSON object per spec (JSON Lines)")
+    c.add_argument("--allow-outside-data", action="store_true",
+                   help="let specs read data files outside their own folder (by '..', an "
+                        "absolute path or a symbolic link); refused by default")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
     return p
@@ -54,6 +60,16 @@ def expand_paths(paths: Sequence[str]) -> Iterator[str]:
 
 
 def check_one(path: str, options: Options) -> Outcome:
+    """Check one spec within its limits and ``--timeout`` (verify.input.limits)."""
+    try:
+        with limits.spec_scope(options.timeout,
+                               allow_outside_data=options.allow_outside_data):
+            return _check_one(path, options)
+    except limits.DeadlineExceeded as exc:
+        return deadline_outcome(path, options.timeout, exc)
+
+
+def _check_one(path: str, options: Options) -> Outcome:
     try:
         root = load_file(path)
         fields = dict(root.items())
@@ -62,11 +78,15 @@ def check_one(path: str, options: Options) -> Outcome:
             raise root.error("missing required key 'model' (e.g. 'model: step-rnn')",
                              key="model")
         name = model_node.text()
+        started = time.monotonic()
         handler = models.handler(name)
+        limits.credit(time.monotonic() - started)  # importing code is not the spec's work
         if handler is None:
             raise model_node.error(
                 f"unknown model {name!r}; known models: {', '.join(models.names())}")
         return handler(root, options)
+    except limits.DeadlineExceeded:
+        raise
     except SpecError as err:
         return error_outcome(path, err)
     except InternalError as err:
@@ -103,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.examples < 1:
         print("verify: --examples must be at least 1", file=sys.stderr)
         return ExitCode.SPEC_ERROR
-    options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples)
+    options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples,
+                      allow_outside_data=args.allow_outside_data)
     outcomes: list[Outcome] = []
     paths = list(expand_paths(args.paths))
     if not paths:
