@@ -176,3 +176,59 @@ def test_witness_s0_must_respect_the_spec():
         checker.check_witness(spec, w, [1])
     with pytest.raises(checker.CheckFailure, match="t=4"):
         checker.check_witness(spec, {"w1": F(1), "w2": F(2), "b": F(-1)}, [0])
+
+
+# -- first_failure at the edges the grouped, vectorised code must get right ------------------
+# Each expectation is worked out by hand from z = w1*x + w2*s + b and the step rule.
+
+@pytest.mark.parametrize("step,x,out,failing", [
+    # w1 = -1, b = 0: z = -x. At x = 0, z = 0: step 0 (strict), step 1 (nonstrict).
+    ("strict", 0, 1, True), ("strict", 0, 0, False),
+    ("nonstrict", 0, 1, False), ("nonstrict", 0, 0, True),
+    # x = 1/2 (not an integer, the float path): z = -1/2 < 0 either way
+    ("strict", F(1, 2), 0, False), ("nonstrict", F(1, 2), 1, True),
+    ("strict", F(-1, 2), 1, False), ("nonstrict", F(-1, 2), 0, True),
+])
+def test_negative_w1_ties_and_sides(step, x, out, failing):
+    # x values 0 and 1/2 use the integer and the float comparison paths
+    spec = make_spec([([x, F(1, 3)], [out, 0])], step=step)  # t=2: z = -1/3 < 0: output 0
+    fail = checker.first_failure(spec, {"w1": F(-1), "w2": F(0), "b": F(0)}, [0])
+    assert (fail is not None and fail.t == 1) == failing
+
+
+@pytest.mark.parametrize("step,b,out,failing", [
+    # w1 = 0: z = b whatever x. b = 0 is the tie.
+    ("strict", 0, 1, True), ("strict", 0, 0, False), ("nonstrict", 0, 1, False),
+    ("nonstrict", 0, 0, True), ("strict", F(-1, 2), 0, False), ("nonstrict", F(-1, 2), 0, False),
+    ("nonstrict", F(-1, 2), 1, True), ("strict", F(1, 2), 0, True),
+])
+def test_zero_w1_compares_b_exactly(step, b, out, failing):
+    spec = make_spec([([F(5), F(-7)], [out, out])], step=step)
+    fail = checker.first_failure(spec, {"w1": F(0), "w2": F(0), "b": F(b)}, [0])
+    assert (fail is not None and fail.t == 1) == failing
+
+
+def test_thresholds_beyond_the_float_range_are_compared_exactly():
+    # w1 = 1, b = -10**400: z = x - 10**400 < 0 for every input, even x = 1e300
+    spec = make_spec([([F(10**300), F(-5), F(10**400) + 1], [0, 0, 1])])
+    assert checker.first_failure(spec, {"w1": F(1), "w2": F(0), "b": F(-10**400)}, [0]) is None
+    # b = +10**400: z > 0 everywhere, so output 0 at t=2 fails
+    spec2 = make_spec([([F(10**300), F(-5)], [1, 0])])
+    fail = checker.first_failure(spec2, {"w1": F(1), "w2": F(0), "b": F(10**400)}, [0])
+    assert fail is not None and (fail.t, fail.expected, fail.got) == (2, 0, 1)
+
+
+def test_an_empty_sequence_has_no_failing_step():
+    spec = make_spec([([], []), ([0], [1])])
+    assert checker.first_failure(spec, {"w1": F(0), "w2": F(0), "b": F(1)}, [0, 0]) is None
+    fail = checker.first_failure(spec, {"w1": F(0), "w2": F(0), "b": F(-1)}, [0, 0])
+    assert fail is not None and (fail.sequence, fail.t) == (1, 1)
+
+
+def test_near_the_float_limit_no_warning_is_printed(recwarn):
+    # approx - threshold would overflow float64 here (1.7e308 + 1.7e308)
+    spec = make_spec([([F(17) * 10**307, F(-17) * 10**307], [1, 0])])
+    # t=1: z = 3.4e308 > 0, output 1; t=2: z = -1.7e308 + 1.7e308 = 0, strict: output 0
+    assert checker.first_failure(spec, {"w1": F(1), "w2": F(0), "b": F(17) * 10**307},
+                                 [0]) is None
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

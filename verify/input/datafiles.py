@@ -238,29 +238,35 @@ def _npy_series(arr: np.ndarray, f: DataFile) -> Series:
 # -- .csv / .txt --------------------------------------------------------------------------
 
 _CHUNK = 1 << 20
+_SEPARATORS = np.frombuffer(b", \t\r\n\x0b\x0c", dtype=np.uint8)  # what split() splits on
 
 
 def _read_bytes(f: DataFile) -> bytes:
-    """The file's bytes, read in chunks: binary data (a NUL byte) is refused at the first
-    chunk that shows it, and never more than MAX_DATA_BYTES are read."""
+    """The file's bytes, streamed in chunks and refused as soon as a chunk shows binary
+    data (a NUL byte) or the values counted so far pass MAX_STEPS: memory stays within the
+    file's size (at most MAX_DATA_BYTES) plus one chunk's work."""
     chunks: list[bytes] = []
-    total = 0
+    values = 0
+    after_sep = True  # the byte before this chunk was a separator (or there was none)
     try:
         with open(f.full, "rb") as fh:
-            while True:
+            while chunk := fh.read(_CHUNK):
                 limits.check_deadline()
-                chunk = fh.read(_CHUNK)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > MAX_DATA_BYTES:
-                    raise f.node.error(f"data file {f.name} is larger than "
-                                       f"{MAX_DATA_BYTES // 2**20} MiB")
                 if b"\x00" in chunk:
                     raise f.node.error(f"{f.name} holds binary data (NUL bytes), not text; "
                                        "a .csv/.txt holds numbers separated by commas or "
                                        "whitespace")
+                is_sep = np.isin(np.frombuffer(chunk, dtype=np.uint8), _SEPARATORS)
+                values += int(np.count_nonzero(~is_sep[1:] & is_sep[:-1])) + int(
+                    after_sep and not is_sep[0])
+                after_sep = bool(is_sep[-1])
+                if values > MAX_STEPS:
+                    raise f.node.error(f"{f.name} holds more than {MAX_STEPS:,} values; that "
+                                       "is the limit of steps per spec")
                 chunks.append(chunk)
+                if sum(map(len, chunks)) > MAX_DATA_BYTES:  # grew since it was measured
+                    raise f.node.error(f"data file {f.name} is larger than "
+                                       f"{MAX_DATA_BYTES // 2**20} MiB")
     except OSError as exc:
         raise f.node.error(f"cannot read {f.name}: {exc.strerror or type(exc).__name__}"
                            ) from None
@@ -300,16 +306,8 @@ def _empty_field(data: bytes) -> int | None:
 
 
 def _tokens(data: bytes, f: DataFile) -> tuple[str, list[str]]:
-    """Numbers separated by commas and/or whitespace; an empty field is an error. The
-    tokens are counted (vectorised) before any list of them is built."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    is_sep = (raw == 44) | (raw == 32) | (raw == 10) | (raw == 13) | (raw == 9) | (
-        raw == 11) | (raw == 12)
-    starts = int(np.count_nonzero(~is_sep[1:] & is_sep[:-1])) + int(raw.size > 0 and
-                                                                     not is_sep[0])
-    if starts > MAX_STEPS:
-        raise f.node.error(f"{f.name} holds about {starts:,} values; at most {MAX_STEPS:,} "
-                           "steps per spec")
+    """Numbers separated by commas and/or whitespace; an empty field is an error. (The
+    values were counted while reading, so the list built here is bounded.)"""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

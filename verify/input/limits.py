@@ -104,16 +104,24 @@ def remaining() -> float | None:
     return max(scope.deadline - time.monotonic(), 0.0)
 
 
-def credit(seconds: float) -> None:
-    """Move the deadline ``seconds`` later: time spent importing the model's code (once per
-    process) is not the spec's work."""
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """Stop the clock: time spent here (importing a model's code, once per process) is not
+    the spec's work. The watchdog is disarmed meanwhile and the deadline moved later."""
     scope = _SCOPE.get()
     if scope is None or scope.deadline is None:
+        yield
         return
-    scope.deadline += seconds
     if scope.watchdog:
-        signal.setitimer(signal.ITIMER_REAL, max(scope.deadline - time.monotonic(), 0.0)
-                         + scope.grace)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        scope.deadline += time.monotonic() - started
+        if scope.watchdog:
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(scope.deadline - time.monotonic(), 0.0) + scope.grace)
 
 
 @contextlib.contextmanager

@@ -111,8 +111,8 @@ def _compare(inputs: Any, idx: np.ndarray, tau: Fraction) -> np.ndarray:
         return _compare_ints(np.asarray(inputs.ints, dtype=np.int64)[idx], tau)
     approx = inputs.approx[idx]
     ft = to_float(tau)
-    cmp = np.sign(approx - ft).astype(np.int8) if np.isfinite(ft) else np.full(
-        len(idx), -1 if ft > 0 else 1, dtype=np.int8)
+    # compared, not subtracted: approx - ft overflows (with a warning) near +-1.7e308
+    cmp = (approx > ft).astype(np.int8) - (approx < ft).astype(np.int8)
     # rounding is monotone, so unequal floats order the exact values; equal ones may not
     for pos in np.flatnonzero(approx == ft):
         x = inputs.exact(int(idx[pos]))
