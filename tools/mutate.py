@@ -51,7 +51,7 @@ _CMP_SWAPS: dict[type, list[type]] = {
     ast.In: [ast.NotIn], ast.NotIn: [ast.In], ast.Is: [ast.IsNot], ast.IsNot: [ast.Is],
 }
 _BIN_SWAPS: dict[type, list[type]] = {
-    ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div, ast.Add],
+    ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div],
     ast.Div: [ast.Mult], ast.FloorDiv: [ast.Div], ast.Mod: [ast.FloorDiv],
     ast.BitOr: [ast.BitAnd], ast.BitAnd: [ast.BitOr],
 }
@@ -165,8 +165,8 @@ class _Collector(ast.NodeVisitor):
 def _constants(value: object) -> list[object]:
     if isinstance(value, bool):
         return [not value]
-    if isinstance(value, int):
-        return [value + 1] if value == 0 else [value + 1, value - 1]
+    if isinstance(value, int):  # off by one: 0 -> 1, 1 -> 0 (as in `1 <= t`), n -> n + 1
+        return [1 - value] if value in (0, 1) else [value + 1]
     return []
 
 

@@ -89,6 +89,21 @@ def allow_outside_data() -> bool:
     return scope is not None and scope.allow_outside_data
 
 
+@contextlib.contextmanager
+def recharge() -> Iterator[None]:
+    """For a second reading of the same numbers (a slow path that re-parses what a fast
+    path already charged): the budget is set back to what it was before the first one,
+    if that one failed."""
+    scope = _SCOPE.get()
+    mark = scope.big_digits if scope is not None else 0
+    try:
+        yield
+    except ValueError:
+        if scope is not None:
+            scope.big_digits = mark
+        raise
+
+
 def check_deadline() -> None:
     """Raise DeadlineExceeded if this spec's ``--timeout`` has passed (for long loops)."""
     scope = _SCOPE.get()

@@ -19,6 +19,7 @@ import numpy as np
 
 from verify.input.datafiles import read_bits, read_numbers
 from verify.input.exact import Series, parse_number
+from verify.input import limits
 from verify.input.limits import MAX_STEPS
 from verify.input.ineq import parse_inequality
 from verify.models.threshold.spec import PARAMS, Claim, Inequality, RnnSpec, Sequence, StepKind
@@ -170,7 +171,8 @@ def _input_list(node: Node) -> Series:
             _number(_element(node, i))  # raises the precise error
         texts.append(raw.value.strip())
     try:
-        return Series.from_texts(texts)
+        with limits.recharge():  # the slow path below charges the same numbers again
+            return Series.from_texts(texts)
     except ValueError:
         pass
     # Slow path: find the element at fault (with its line), or accept texts that
