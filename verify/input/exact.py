@@ -283,7 +283,9 @@ def show(q: Fraction | int, *, limit: int = SHOWN_DIGITS) -> str:
     arithmetic only: a 4,300-digit integer is never converted to text (Python refuses to,
     and the conversion is quadratic)."""
     q = Fraction(q)
-    if max(q.numerator.bit_length(), q.denominator.bit_length()) * 0.30103 < limit - 1:
+    bits = max(abs(q.numerator).bit_length(), q.denominator.bit_length())
+    if bits * 0.30103 < limit - 1 or (bits * 0.30103 < limit + 1
+                                      and max(abs(q.numerator), q.denominator) < 10**limit):
         return str(q)
     return abbreviate(q)
 

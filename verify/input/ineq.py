@@ -26,9 +26,7 @@ from fractions import Fraction
 
 from verify.errors import SpecError
 from verify.input.exact import parse_number
-from verify.input.limits import MAX_NUMBER_DIGITS
-
-_MAX_BITS = int(MAX_NUMBER_DIGITS / 0.30103) + 1
+from verify.input.limits import MAX_NUMBER_DIGITS, too_many_digits
 
 RELATIONS = ("<", "<=", ">", ">=")
 MAX_LENGTH = 10_000  # an inequality is one line; this bounds the parser's work
@@ -79,7 +77,7 @@ class _Linear:
         """Refuse coefficients beyond the per-number limit: a product of many large
         factors would otherwise grow without bound (and cost quadratic time)."""
         for q in (self.constant, *self.coefficients.values()):
-            if max(q.numerator.bit_length(), q.denominator.bit_length()) > _MAX_BITS:
+            if too_many_digits(q.numerator) or too_many_digits(q.denominator):
                 raise _ParseError(f"a coefficient grows beyond {MAX_NUMBER_DIGITS:,} digits; "
                                   "use smaller numbers", 1)
         return self

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import math
 import signal
 import sys
@@ -65,6 +66,23 @@ _SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("spec_sco
 def digits(n: int) -> int:
     """Decimal digits of ``|n|`` (within one), from its bit length: never converts to text."""
     return max(1, int(abs(n).bit_length() * _LOG10_2) + 1)
+
+
+_MAX_BITS = int(MAX_NUMBER_DIGITS * math.log2(10)) + 1  # 10**MAX_NUMBER_DIGITS has this many
+
+
+def too_many_digits(n: int) -> bool:
+    """Has ``|n|`` more than MAX_NUMBER_DIGITS decimal digits? Exact, without text: the bit
+    length decides but for the few bit lengths near the limit, compared exactly."""
+    bits = abs(n).bit_length()
+    if bits < _MAX_BITS - 4:
+        return False
+    return bits > _MAX_BITS or abs(n) >= _ten_to_limit()
+
+
+@functools.cache
+def _ten_to_limit() -> int:
+    return 10**MAX_NUMBER_DIGITS
 
 
 def charge_digits(size: int, what: str = "number") -> None:
