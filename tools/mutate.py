@@ -104,9 +104,13 @@ class _Collector(ast.NodeVisitor):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return  # docstring
         if isinstance(node, ast.FunctionDef):
+            # a default argument runs at import time, so no test "reaches" its line:
+            # mutants there are tested by the tests that reach any line of the function
+            self._stmt.append((node.lineno, node.end_lineno or node.lineno))
             self._in_function += 1
             self.visit(node)
             self._in_function -= 1
+            self._stmt.pop()
             return
         if isinstance(node, ast.stmt):
             self._stmt.append((node.lineno, node.end_lineno or node.lineno))

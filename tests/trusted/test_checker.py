@@ -6,12 +6,14 @@ import dataclasses
 import re
 from fractions import Fraction as F
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rnn_helpers import make_spec, simulate, small_rationals, specs
 
 from verify.trusted import checker
+from verify.input.exact import Series
 from verify.linear.result import Certificate, CitedRow, Split
 
 Q1B = ([0, 0, 0, 1, 0, 0, 1, 0], [1, 1, 1, 0, 0, 0, 1, 1])
@@ -232,3 +234,82 @@ def test_near_the_float_limit_no_warning_is_printed(recwarn):
     assert checker.first_failure(spec, {"w1": F(1), "w2": F(0), "b": F(17) * 10**307},
                                  [0]) is None
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# -- the remaining rejections, each for its reason ------------------------------------------
+
+def test_ties_below_the_threshold_in_float_are_decided_exactly():
+    # x = 1/3 - 1e-30 rounds to the float of 1/3; with w1 = 1, b = -1/3, z = -1e-30 < 0
+    below = F(1, 3) - F(1, 10**30)
+    w = {"w1": F(1), "w2": F(0), "b": F(-1, 3)}
+    assert checker.first_failure(make_spec([([below], [0])]), w, [0]) is None
+    fail = checker.first_failure(make_spec([([below], [1])]), w, [0])
+    assert fail is not None and fail.z == -F(1, 10**30)
+
+
+def test_integer_inputs_against_thresholds_beyond_int64():
+    xs = Series.from_ints(np.array([0, 1, -5], dtype=np.int64))
+    idx = np.arange(3)
+    assert checker._compare(xs, idx, F(2**70)).tolist() == [-1, -1, -1]
+    assert checker._compare(xs, idx, F(-(2**70))).tolist() == [1, 1, 1]
+    assert checker._compare(xs, idx, F(2**70 + 1, 3)).tolist() == [-1, -1, -1]
+
+
+def test_witness_shape_is_checked():
+    spec = make_spec([([0, 1], [0, 1]), ([1], [1])])
+    with pytest.raises(checker.CheckFailure, match=r"witness names \['w1', 'w2'\], expected"):
+        checker.check_witness(spec, {"w1": F(1), "w2": F(0)}, [0, 0])
+    with pytest.raises(checker.CheckFailure, match="s0 for the wrong number of sequences"):
+        checker.check_witness(spec, {"w1": F(1), "w2": F(0), "b": F(0)}, [0])
+    with pytest.raises(checker.CheckFailure, match="sequence 1: s0 = 2 is not allowed"):
+        checker.check_witness(make_spec([([1], [1]), ([1], [1])], s0=None),
+                              {"w1": F(1), "w2": F(0), "b": F(0)}, [0, 2])
+
+
+def test_motzkin_without_irreducibility_accepts_a_spare_row():
+    # b > 0, -b >= 0, and w1 >= 0 weighted 0: a contradiction, reducible
+    rows = [((F(0), F(1)), F(0), True), ((F(0), F(-1)), F(0), False),
+            ((F(1), F(0)), F(0), False)]
+    checker.check_motzkin(rows, [F(1), F(1), F(0)], irreducible=False)
+    with pytest.raises(checker.CheckFailure, match="multiplier 0 is not needed"):
+        checker.check_motzkin(rows, [F(1), F(1), F(0)])
+
+
+def test_a_single_row_can_be_the_whole_contradiction():
+    # 0 > 0 on its own: irreducible (rank 0 = 1 - 1)
+    checker.check_motzkin([((F(0), F(0), F(0)), F(0), True)], [F(1)])
+
+
+def test_a_free_s0_row_needs_its_split_even_when_no_split_is_passed():
+    spec = make_spec([Q1B], s0=None)
+    with pytest.raises(checker.CheckFailure, match="depends on its free s0"):
+        checker.check_certificate(spec, GOOD.rows, None)
+    checker.check_certificate(spec, GOOD.rows, {0: 0})  # with s0 = 0 it is q1b's proof
+
+
+def test_a_split_may_not_repeat_on_one_path():
+    spec = make_spec([Q1B], s0=None)
+    case0 = Certificate((cited(0, 1, (0, 0, 1), True, 1), cited(0, 5, (0, 0, -1), False, 1)))
+    inner = Split(0, ((0, case0), (1, case0)))
+    with pytest.raises(checker.CheckFailure, match="split on sequence 0 twice on one path"):
+        checker.check_proof(spec, Split(0, ((0, inner), (1, inner))))
+    with pytest.raises(checker.CheckFailure, match="split on sequence 0 twice on one path"):
+        checker.check_proof(spec, inner, {0: 0})
+
+
+@pytest.mark.parametrize("rows,point,expected", [
+    # w1 + b > 0 at (1, 0): 1 > 0 yes; at (1, -1): 0 > 0 no
+    ([((F(1), F(1)), F(0), True)], (F(1), F(0)), True),
+    ([((F(1), F(1)), F(0), True)], (F(1), F(-1)), False),
+    ([((F(1), F(1)), F(0), False)], (F(1), F(-1)), True),   # 0 >= 0
+    ([((F(1), F(1)), F(0), False)], (F(1), F(-2)), False),  # -1 >= 0 no
+    # the constant counts: w1 + 1 > 0 at w1 = -1/2 yes, at w1 = -1 no
+    ([((F(1), F(0)), F(1), True)], (F(-1, 2), F(0)), True),
+    ([((F(1), F(0)), F(1), True)], (F(-1), F(0)), False),
+    # every row must hold, not only the first
+    ([((F(1), F(0)), F(0), True), ((F(-1), F(0)), F(0), False)], (F(1), F(0)), False),
+    ([((F(1), F(0)), F(0), True), ((F(0), F(1)), F(-2), False)], (F(1), F(2)), True),
+    ([((F(1), F(0)), F(0), True), ((F(0), F(1)), F(-2), False)], (F(1), F(1)), False),
+])
+def test_satisfies_all_by_hand(rows, point, expected):
+    assert checker.satisfies_all(rows, point) is expected

@@ -14,7 +14,7 @@ limit                      value        what it bounds
 ``MAX_WRITTEN_DIGITS``     4,300        digits written in one number (Python's int limit)
 ``MAX_BIG_DIGITS``         100,000      per spec: total digits of the numbers above 1,000
 ``MAX_STEPS``              2,000,000    time steps per spec (all sequences)
-``MAX_INLINE_VALUES``      200,000      values written in the YAML spec itself
+``MAX_INLINE_VALUES``      100,000      values written in the YAML spec itself
 ``MAX_DATA_BYTES``         64 MiB       one data file
 =========================  ===========  =================================================
 """
@@ -37,7 +37,7 @@ MAX_WRITTEN_DIGITS = 4_300
 BIG_DIGITS = 1_000
 MAX_BIG_DIGITS = 100_000
 MAX_STEPS = 2_000_000
-MAX_INLINE_VALUES = 200_000
+MAX_INLINE_VALUES = 100_000
 MAX_DATA_BYTES = 64 * 2**20
 _LOG10_2 = math.log10(2)
 
