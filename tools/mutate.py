@@ -372,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="a module of verify/trusted (e.g. checker); default: all")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=float, default=TIMEOUT)
+    ap.add_argument("--only", metavar="N,N,...",
+                    help="run only these mutant numbers (with one --module), e.g. survivors")
     ap.add_argument("--list", action="store_true", help="list the mutants and stop")
     ap.add_argument("--write", metavar="FILE", help="also write the survivors to FILE")
     args = ap.parse_args(argv)
@@ -379,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.module:
         files = [p for p in files if p.stem in args.module]
     found = [m for f in files for m in mutants(f)]
+    if args.only:
+        wanted = {int(n) for n in args.only.split(",")}
+        found = [m for m in found if m.index in wanted]
     if args.list:
         for m in found:
             print(f"{m.module}#{m.index} line {m.line}: {m.description}")

@@ -83,8 +83,6 @@ def _check_one(path: str, options: Options) -> Outcome:
             raise model_node.error(
                 f"unknown model {name!r}; known models: {', '.join(models.names())}")
         return handler(root, options)
-    except limits.DeadlineExceeded:
-        raise
     except SpecError as err:
         return error_outcome(path, err)
     except InternalError as err:

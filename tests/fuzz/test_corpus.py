@@ -147,3 +147,17 @@ def test_special_files_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     os.mkfifo(tmp_path / "pipe.csv")  # reading it would block forever
     run = run_cli(capsys, _spec(tmp_path, "input: {file: pipe.csv}\noutput: [0]\n"), timeout=None)
     assert run.code == 2 and "not a regular file" in run.out
+
+
+@pytest.mark.parametrize("solver", ["z3", "lp", "exact"])
+def test_big_numbers_on_every_backend(capsys: pytest.CaptureFixture[str], solver: str) -> None:
+    from verify.linear import backends
+    if solver not in backends.available():
+        pytest.skip(f"backend {solver!r} is not installed here")
+    # realizable, with claims that are correct (each worked out in the spec's comment)
+    for name in ("big_input_4300_digits", "big_witness_1e5000", "big_because_1e5000",
+                 "near_float_max"):
+        run = run_cli(capsys, CORPUS / f"{name}.yaml", "--solver", solver, timeout=None)
+        record = json.loads(run.out)
+        assert run.code == 0 and record["backend"] == solver, (name, run.out[:500])
+        assert record.get("claim", {"verdict": "correct"})["verdict"] == "correct", name

@@ -14,6 +14,7 @@ from rnn_helpers import make_spec, simulate, small_rationals, specs
 
 from verify.trusted import checker
 from verify.input.exact import Series
+from verify.input.ineq import Inequality
 from verify.linear.result import Certificate, CitedRow, Split
 
 Q1B = ([0, 0, 0, 1, 0, 0, 1, 0], [1, 1, 1, 0, 0, 0, 1, 1])
@@ -313,3 +314,11 @@ def test_a_split_may_not_repeat_on_one_path():
 ])
 def test_satisfies_all_by_hand(rows, point, expected):
     assert checker.satisfies_all(rows, point) is expected
+
+
+def test_canonical_reads_a_missing_parameter_as_0_and_flips_less_than():
+    # 'b - 2 < 0' written with only b: -b + 2 > 0; w1, w2 absent mean coefficient 0
+    ineq = Inequality("b - 2 < 0", {"b": F(1)}, F(-2), "<", 1)
+    assert checker.canonical(ineq, ("w1", "w2", "b")) == ((F(0), F(0), F(-1)), F(2), True)
+    ineq = Inequality("w1 >= 3", {"w1": F(1)}, F(-3), ">=", 1)
+    assert checker.canonical(ineq, ("w1", "w2", "b")) == ((F(1), F(0), F(0)), F(-3), False)

@@ -42,8 +42,10 @@ MAX_DATA_BYTES = 64 * 2**20
 _LOG10_2 = math.log10(2)
 
 
-class DeadlineExceeded(Exception):
-    """The spec's check ran past its ``--timeout``; caught once, at the CLI boundary."""
+class DeadlineExceeded(BaseException):
+    """The spec's check ran past its ``--timeout``; caught once, at the CLI boundary. A
+    BaseException (like KeyboardInterrupt), so that no ``except Exception`` on the way (a
+    backend's import guard, a fallback) mistakes it for a failure of its own."""
 
 
 class LimitExceeded(ValueError):
@@ -158,7 +160,7 @@ def paused() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def spec_scope(timeout: float | None, *, grace: float = 0.3,
+def spec_scope(timeout: float | None, *, grace: float = 0.5,
                allow_outside_data: bool = False) -> Iterator[None]:
     """Check one spec within budgets: digits for huge numbers and, with ``timeout``, a
     deadline. The deadline is checked where loops may be long (``check_deadline``) and, in
@@ -180,7 +182,7 @@ def spec_scope(timeout: float | None, *, grace: float = 0.3,
     finally:
         if watchdog:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
         _SCOPE.reset(token)
 
 
