@@ -16,10 +16,9 @@ from pathlib import Path
 
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
-from verify.outcome import Options, Outcome, error_outcome
 from verify.input import limits
 from verify.input.yamldoc import load_file
-from verify.outcome import deadline_outcome
+from verify.outcome import Options, Outcome, deadline_outcome, error_outcome
 
 SOLVERS = ("z3", "lp", "exact")
 

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hostile import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hostile import run_cli
 
 _digits = st.integers(0, 9).map(str)
 huge_numbers = st.one_of(

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rnn_helpers import make_spec, simulate, small_rationals, specs
 
-from verify.trusted import checker
 from verify.input.exact import Series
 from verify.input.ineq import Inequality
 from verify.linear.result import Certificate, CitedRow, Split
+from verify.trusted import checker
 
 Q1B = ([0, 0, 0, 1, 0, 0, 1, 0], [1, 1, 1, 0, 0, 0, 1, 1])
 

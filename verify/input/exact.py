@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import warnings
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -20,9 +19,9 @@ from typing import NoReturn
 import numpy as np
 
 from verify.input.limits import (
+    BIG_DIGITS,
     MAX_NUMBER_DIGITS,
     MAX_WRITTEN_DIGITS,
-    BIG_DIGITS,
     LimitExceeded,
     charge_digits,
 )

@@ -84,7 +84,7 @@ def too_many_digits(n: int) -> bool:
 
 @functools.cache
 def _ten_to_limit() -> int:
-    return 10**MAX_NUMBER_DIGITS
+    return int(10**MAX_NUMBER_DIGITS)
 
 
 def charge_digits(size: int, what: str = "number") -> None:

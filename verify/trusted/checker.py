@@ -112,7 +112,7 @@ def _compare(inputs: Any, idx: np.ndarray, tau: Fraction) -> np.ndarray:
     approx = inputs.approx[idx]
     ft = to_float(tau)
     # compared, not subtracted: approx - ft overflows (with a warning) near +-1.7e308
-    cmp = (approx > ft).astype(np.int8) - (approx < ft).astype(np.int8)
+    cmp: np.ndarray = (approx > ft).astype(np.int8) - (approx < ft).astype(np.int8)
     # rounding is monotone, so unequal floats order the exact values; equal ones may not
     for pos in np.flatnonzero(approx == ft):
         x = inputs.exact(int(idx[pos]))
