@@ -57,10 +57,12 @@ def deadline_outcome(spec: str, timeout: float | None, exc: BaseException) -> Ou
     which stage it had reached."""
     stage = "checking"
     tb = exc.__traceback__
-    while tb is not None:
+    while tb is not None:  # the innermost stage; input helpers called later do not count
         name = str(tb.tb_frame.f_globals.get("__name__", ""))
         found = next((what for prefix, what in _STAGES if name.startswith(prefix)), None)
-        stage = found or stage
+        if found and not (name.startswith("verify.input") and stage not in
+                          ("checking", "reading the spec")):
+            stage = found
         tb = tb.tb_next
     reason = (f"the check did not finish within --timeout {timeout:g} s (stopped while "
               f"{stage}); try a larger --timeout")
