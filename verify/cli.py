@@ -18,8 +18,9 @@ from pathlib import Path
 from verify import __version__
 from verify import registry as models
 from verify.errors import ExitCode, InternalError, SpecError
+from verify.input import limits
 from verify.input.yamldoc import Node, load_file
-from verify.outcome import Options, Outcome, error_outcome
+from verify.outcome import Options, Outcome, deadline_outcome, error_outcome
 
 SOLVERS = ("z3", "lp", "exact")
 # Subcommands beside ``check``, each in its own module with add_parser(sub) / run(args).
@@ -48,8 +49,8 @@ def _parser(load: Container[str] = ()) -> argparse.ArgumentParser:
     c.add_argument("--solver", choices=SOLVERS, default="z3",
                    help="backend for step-RNN specs (default: z3)")
     c.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="give up with status 'unknown' after this many seconds (per solver "
-                        "call for step-RNN specs, per spec for LSTM formula specs)")
+                   help="give up with status 'unknown' after this many seconds per spec "
+                        "(reading, solving, checking and judging the claim included)")
     c.add_argument("--format", choices=("text", "json", "html"), default="text",
                    help="text (default), json: one JSON object per spec (JSON Lines), or "
                         "html: one self-contained page for the whole run")
@@ -58,6 +59,9 @@ def _parser(load: Container[str] = ()) -> argparse.ArgumentParser:
                         "pip install 'verify[plot]')")
     c.add_argument("--plot-format", choices=("svg", "png"), default="svg",
                    help="picture format for --plot (default: svg)")
+    c.add_argument("--allow-outside-data", action="store_true",
+                   help="let specs read data files outside their own folder (by '..', an "
+                        "absolute path or a symbolic link); refused by default")
     c.add_argument("--examples", type=int, default=200, metavar="N",
                    help="instances drawn per claimed LSTM gradient (default: 200)")
     for name, (module, summary) in SUBCOMMANDS.items():
@@ -87,7 +91,17 @@ def check_one(path: str, options: Options) -> Outcome:
 
 
 def check_loaded(path: str, load: Callable[[], Node], options: Options) -> Outcome:
-    """Check the spec ``load()`` composes; every failure becomes an error Outcome."""
+    """Check the spec ``load()`` composes, within its limits and ``--timeout``
+    (verify.input.limits); every failure becomes an error Outcome."""
+    try:
+        with limits.spec_scope(options.timeout,
+                               allow_outside_data=options.allow_outside_data):
+            return _check_loaded(path, load, options)
+    except limits.DeadlineExceeded as exc:
+        return deadline_outcome(path, options.timeout, exc)
+
+
+def _check_loaded(path: str, load: Callable[[], Node], options: Options) -> Outcome:
     try:
         root = load()
         fields = dict(root.items())
@@ -96,7 +110,8 @@ def check_loaded(path: str, load: Callable[[], Node], options: Options) -> Outco
             raise root.error("missing required key 'model' (e.g. 'model: step-rnn')",
                              key="model")
         name = model_node.text()
-        handler = models.handler(name)
+        with limits.paused():  # importing the model's code is not the spec's work
+            handler = models.handler(name)
         if handler is None:
             raise model_node.error(
                 f"unknown model {name!r}; known models: {', '.join(models.names())}")
@@ -151,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except PlotUnavailable as exc:
             print(f"verify: {exc}", file=sys.stderr)
             return ExitCode.SPEC_ERROR
-    options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples)
+    options = Options(solver=args.solver, timeout=args.timeout, examples=args.examples,
+                      allow_outside_data=args.allow_outside_data)
     outcomes: list[Outcome] = []
     paths = list(expand_paths(args.paths))
     if not paths:

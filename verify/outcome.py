@@ -22,6 +22,7 @@ class Options:
     timeout: float | None = None
     examples: int = 200  # hypothesis examples per claimed LSTM gradient
     seed: int = 0
+    allow_outside_data: bool = False  # data files may lie outside the spec's folder
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,28 @@ Handler = Callable[[Node, Options], Outcome]
 def error_outcome(spec: str, err: SpecError) -> Outcome:
     payload = {"error": {"message": err.message, "line": err.line, "key": err.key}}
     return Outcome(spec, "error", ExitCode.SPEC_ERROR, payload, f"error: {err}")
+
+
+# Where a check was when its deadline passed, by the innermost module of ``verify`` running.
+_STAGES = (("verify.input", "reading the spec"), ("verify.models.threshold.load", "reading the spec"),
+           ("verify.models.threshold.claims", "judging the claim"),
+           ("verify.trusted", "re-checking the answer"), ("verify.linear", "solving"),
+           ("verify.models.threshold.solve", "solving"), ("verify.models", "compiling"))
+
+
+def deadline_outcome(spec: str, timeout: float | None, exc: BaseException) -> Outcome:
+    """Status ``unknown`` (exit 3) for a spec whose check ran past ``--timeout``, saying
+    which stage it had reached."""
+    stage = "checking"
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost stage; input helpers called later do not count
+        name = str(tb.tb_frame.f_globals.get("__name__", ""))
+        found = next((what for prefix, what in _STAGES if name.startswith(prefix)), None)
+        if found and not (name.startswith("verify.input") and stage not in
+                          ("checking", "reading the spec")):
+            stage = found
+        tb = tb.tb_next
+    reason = (f"the check did not finish within --timeout {timeout:g} s (stopped while "
+              f"{stage}); try a larger --timeout")
+    return Outcome(spec, "unknown", ExitCode.UNKNOWN, {"reason": reason},
+                   f"{spec}\n  UNKNOWN: {reason}")

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verify.trusted import checker
 from verify.input.exact import Series
+from verify.trusted import checker
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 TAUS = st.one_of(st.fractions(min_value=-5, max_value=5, max_denominator=6),

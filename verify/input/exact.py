@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import warnings
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import NoReturn
 
 import numpy as np
+
+from verify.input.limits import (
+    BIG_DIGITS,
+    MAX_NUMBER_DIGITS,
+    MAX_WRITTEN_DIGITS,
+    LimitExceeded,
+    charge_digits,
+)
 
 _NUMBER = re.compile(
     r"""\s*[+-]?(
@@ -30,32 +37,69 @@ _NUMBER = re.compile(
 # only the "\n" separators of the joined tokens (a C-speed check on a million tokens).
 _DELETE_NUMBER_CHARS = str.maketrans("", "", "0123456789+-.eE/")
 _EXPONENT = re.compile(r"[eE][+-]?(\d+)")
-MAX_EXPONENT = 100_000  # 1e100000 is fine; 1e999999999 would take forever to expand
+MAX_EXPONENT = MAX_NUMBER_DIGITS  # 1e9999 is fine; 1e999999999 would take forever to expand
 
 
-def parse_number(text: str) -> Fraction:
-    """Parse the source text of a number exactly; raise ValueError with a reason otherwise."""
-    s = text.strip()
-    if not _NUMBER.fullmatch(s):
-        low = s.strip().lower().lstrip("+-")
-        if low in {"nan", ".nan", "inf", ".inf", "infinity"}:
-            raise ValueError(f"{text!r} is not a finite number (NaN and infinity are not allowed)")
-        raise ValueError(f"{text!r} is not a number (write e.g. 3, -0.25, 1e-3 or \"1/3\")")
+def number_size(s: str) -> int:
+    """Digits of the exact value of a number text that matched the grammar (within one):
+    written digits plus the exponent's magnitude, or the larger side of a ratio. Reads the
+    exponent's own digits only when it is short enough to matter."""
+    if "/" in s:
+        num, den = s.split("/")
+        return max(sum(c.isdigit() for c in num), sum(c.isdigit() for c in den))
     m = _EXPONENT.search(s)
-    if m and int(m.group(1)) > MAX_EXPONENT:
-        raise ValueError(f"{text!r}: exponent larger than {MAX_EXPONENT} is not supported")
-    try:
-        if "/" in s:
-            num, den = s.split("/")
-            if int(den) == 0:
-                raise ValueError(f"{text!r} divides by zero")
-            return Fraction(int(num), int(den))
-        return Fraction(s)
-    except ValueError as exc:
-        if "digits" in str(exc):  # Python's int-from-string limit (4300 digits)
-            raise ValueError(f"{text[:20]!r}...: too many digits (write it as a ratio or "
-                             "with an exponent)") from None
-        raise
+    written = sum(c.isdigit() for c in (s[:m.start()] if m else s))
+    if not m:
+        return written
+    exp = m.group(1).lstrip("0")
+    if len(exp) > 9:  # any exponent with ten digits is far beyond every limit
+        return 10**9
+    return written + int(exp or "0")
+
+
+def parse_number(text: str, *, charge: bool = True) -> Fraction:
+    """Parse the source text of a number exactly; raise ValueError with a reason otherwise.
+
+    Limits (verify.input.limits): at most MAX_WRITTEN_DIGITS digits written, at most
+    MAX_NUMBER_DIGITS digits in the exact value; numbers above BIG_DIGITS digits are
+    charged to the spec's budget. Linear in the length of ``text``.
+    """
+    s = text.strip()
+    if len(s) > MAX_WRITTEN_DIGITS + 64 or not _NUMBER.fullmatch(s):
+        low = s[:20].strip().lower().lstrip("+-")
+        if low in {"nan", ".nan", "inf", ".inf", "infinity"}:
+            raise ValueError(f"{_quote(text)} is not a finite number (NaN and infinity are "
+                             "not allowed)")
+        if len(s) > MAX_WRITTEN_DIGITS + 64 and _NUMBER.fullmatch(s):
+            raise ValueError(f"{_quote(text)}: too many digits (at most "
+                             f"{MAX_WRITTEN_DIGITS:,} written; use an exponent)")
+        raise ValueError(f"{_quote(text)} is not a number (write e.g. 3, -0.25, 1e-3 or "
+                         "\"1/3\")")
+    size = number_size(s)
+    if sum(c.isdigit() for c in s) > MAX_WRITTEN_DIGITS:
+        raise ValueError(f"{_quote(text)}: too many digits (at most {MAX_WRITTEN_DIGITS:,} "
+                         "written; use an exponent)")
+    m = _EXPONENT.search(s)
+    if m and size > MAX_NUMBER_DIGITS:
+        raise ValueError(f"{_quote(text)}: exponent too large (at most "
+                         f"{MAX_NUMBER_DIGITS:,} digits per number)")
+    if size > MAX_NUMBER_DIGITS or charge:
+        try:
+            charge_digits(size if charge else MAX_NUMBER_DIGITS + 1, _quote(text))
+        except LimitExceeded as exc:
+            raise ValueError(str(exc)) from None
+    if "/" in s:
+        num, den = s.split("/")
+        if int(den) == 0:
+            raise ValueError(f"{_quote(text)} divides by zero")
+        return Fraction(int(num), int(den))
+    return Fraction(s)
+
+
+def _quote(text: str, limit: int = 24) -> str:
+    """A short, safe rendering of (possibly huge or hostile) input text for messages."""
+    shown = text if len(text) <= limit else text[:limit] + "…"
+    return repr(shown)
 
 
 def to_float(q: Fraction) -> float:
@@ -128,13 +172,7 @@ class Series:
         joined = "\n".join(toks)
         if joined.translate(_DELETE_NUMBER_CHARS).strip("\n") or "" in toks:
             _raise_first_bad(toks)
-        if "e" in joined or "E" in joined:
-            for m in _EXPONENT.finditer(joined):
-                if int(m.group(1)) > MAX_EXPONENT:
-                    i = joined.count("\n", 0, m.start())
-                    raise ValueError(f"element {i + 1} ({toks[i]!r}): exponent larger than "
-                                     f"{MAX_EXPONENT} is not supported")
-        _parse_long_tokens(joined, toks)
+        _check_big_tokens(joined, toks)
         if not any(c in joined for c in ".eE/"):
             try:  # integers: numpy parses decimal strings to int64 in C
                 ints = np.array(toks, dtype=np.int64)
@@ -148,7 +186,7 @@ class Series:
         if not any(c in joined for c in "eE/"):
             shadow = _fixed_point_shadow(joined, len(toks))
             if shadow is not None:
-                return cls(shadow, lambda i: parse_number(toks[i]))
+                return cls(shadow, lambda i: parse_number(toks[i], charge=False))
         try:
             # With the character check above, float() accepts exactly parse_number's
             # decimal grammar; it is correctly rounded, hence monotone in the exact
@@ -160,24 +198,29 @@ class Series:
                                    for t in toks], dtype=np.float64)
         except ValueError:
             _raise_first_bad(toks)
-        return cls(approx, lambda i: parse_number(toks[i]))
+        return cls(approx, lambda i: parse_number(toks[i], charge=False))
 
 
-def _parse_long_tokens(joined: str, tokens: Sequence[str]) -> None:
-    """Parse now every token longer than Python's int-from-string limit (4300 digits by
-    default): the exact parse is otherwise lazy, and its "too many digits" refusal would
-    surface later, as a crash, instead of naming the element. Shorter tokens cannot hit it.
-    """
-    limit = sys.get_int_max_str_digits()
-    if not limit or len(joined) <= limit:
+def _check_big_tokens(joined: str, tokens: Sequence[str]) -> None:
+    """Check now, against the limits and the spec's digit budget, every token that may be
+    big (one with an exponent, or longer than BIG_DIGITS characters): the exact parse is
+    lazy, and a refusal must name the element now, not surface later as a crash. One
+    regular-expression pass over the joined text: linear."""
+    if "e" not in joined and "E" not in joined and len(joined) <= BIG_DIGITS:
         return
     raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)  # validated ASCII
     bounds = np.concatenate(([-1], np.flatnonzero(raw == 10), [len(raw)]))
-    for i in np.flatnonzero(np.diff(bounds) - 1 > limit):
+    candidates = set(np.flatnonzero(np.diff(bounds) - 1 > BIG_DIGITS).tolist())
+    for m in _EXPONENT.finditer(joined):
+        candidates.add(int(np.searchsorted(bounds, m.start())) - 1)
+    for i in sorted(candidates):
+        tok = tokens[i]
         try:
-            parse_number(tokens[int(i)])
+            if (not _NUMBER.fullmatch(tok) or len(tok) > MAX_WRITTEN_DIGITS
+                    or number_size(tok) > BIG_DIGITS):
+                parse_number(tok)  # the precise refusal, or the charge to the budget
         except ValueError as exc:
-            raise ValueError(f"element {int(i) + 1}: {exc}") from None
+            raise ValueError(f"element {i + 1}: {exc}") from None
 
 
 def _fixed_point_shadow(joined: str, count: int) -> np.ndarray | None:
@@ -222,7 +265,43 @@ def _raise_first_bad(tokens: Sequence[str]) -> NoReturn:
         try:
             parse_number(tok)
             if not tok or tok != tok.strip():
-                raise ValueError(f"{tok!r} is not a number")
+                raise ValueError(f"{_quote(tok)} is not a number")
         except ValueError as exc:
             raise ValueError(f"element {i + 1}: {exc}") from None
     raise ValueError("malformed number list")  # pragma: no cover - callers checked
+
+
+# -- showing numbers ----------------------------------------------------------------------
+
+SHOWN_DIGITS = 1_000  # beyond this, a number is shown abbreviated (≈1.0e+5000)
+
+
+def show(q: Fraction | int, *, limit: int = SHOWN_DIGITS) -> str:
+    """``str(q)`` when its numerator and denominator have at most ``limit`` digits, else an
+    abbreviation such as ``≈1.0e+5000`` (two significant digits), computed with integer
+    arithmetic only: a 4,300-digit integer is never converted to text (Python refuses to,
+    and the conversion is quadratic)."""
+    q = Fraction(q)
+    bits = max(abs(q.numerator).bit_length(), q.denominator.bit_length())
+    if bits * 0.30103 < limit - 1 or (bits * 0.30103 < limit + 1
+                                      and max(abs(q.numerator), q.denominator) < 10**limit):
+        return str(q)
+    return abbreviate(q)
+
+
+def abbreviate(q: Fraction) -> str:
+    """``≈m.me±E``: q rounded down (in magnitude) to two significant digits."""
+    if q == 0:
+        return "0"
+    n, d = abs(q.numerator), q.denominator
+    e = int((n.bit_length() - d.bit_length()) * 0.30102999566398120)  # within 1 of log10
+    for _ in range(4):  # fix e so that 10 <= n * 10**(1 - e) / d < 100
+        m = n * 10 ** (1 - e) // d if e <= 1 else n // (d * 10 ** (e - 1))
+        if m >= 100:
+            e += 1
+        elif m < 10:
+            e -= 1
+        else:
+            break
+    sign = "-" if q < 0 else ""
+    return f"≈{sign}{m // 10}.{m % 10}e{e:+d}"

@@ -26,6 +26,7 @@ from fractions import Fraction
 
 from verify.errors import SpecError
 from verify.input.exact import parse_number
+from verify.input.limits import MAX_NUMBER_DIGITS, too_many_digits
 
 RELATIONS = ("<", "<=", ">", ">=")
 MAX_LENGTH = 10_000  # an inequality is one line; this bounds the parser's work
@@ -66,11 +67,20 @@ class _Linear:
         coeffs = dict(self.coefficients)
         for name, c in other.coefficients.items():
             coeffs[name] = coeffs.get(name, Fraction(0)) + sign * c
-        return _Linear(coeffs, self.constant + sign * other.constant)
+        return _Linear(coeffs, self.constant + sign * other.constant)._bounded()
 
     def scaled(self, factor: Fraction) -> _Linear:
         return _Linear({n: c * factor for n, c in self.coefficients.items()},
-                       self.constant * factor)
+                       self.constant * factor)._bounded()
+
+    def _bounded(self) -> _Linear:
+        """Refuse coefficients beyond the per-number limit: a product of many large
+        factors would otherwise grow without bound (and cost quadratic time)."""
+        for q in (self.constant, *self.coefficients.values()):
+            if too_many_digits(q.numerator) or too_many_digits(q.denominator):
+                raise _ParseError(f"a coefficient grows beyond {MAX_NUMBER_DIGITS:,} digits; "
+                                  "use smaller numbers", 1)
+        return self
 
 
 class _ParseError(Exception):

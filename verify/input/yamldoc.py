@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from verify.errors import SpecError
+from verify.input.limits import MAX_INLINE_VALUES
 
 MAX_DEPTH = 64  # specs nest 4 deep; libyaml's own composer segfaults near 10**5
 _NO_ALIASES = ("anchors and aliases (&name / *name) are not allowed in specs; "
@@ -46,6 +47,21 @@ class _Composer(yaml.composer.Composer):  # type: ignore[misc]
     """
 
     _depth = 0
+    _scalars = 0
+
+    def compose_scalar_node(self, anchor: str | None) -> yaml.Node:
+        # Count values as they are composed: five million inline numbers would take
+        # gigabytes as nodes, so stop at the documented limit, before building them all.
+        self._scalars += 1
+        explicit = _explicit_tag(self.peek_event())
+        if self._scalars > MAX_INLINE_VALUES:
+            line = int(self.peek_event().start_mark.line) + 1
+            raise _Refused(f"the spec holds more than {MAX_INLINE_VALUES:,} values; put long "
+                           "sequences in a .npy/.csv file or a string of digits", line)
+        node: yaml.Node = super().compose_scalar_node(anchor)
+        if explicit:
+            node.tag = _EXPLICIT + explicit  # refused, with its key, by _check_plain
+        return node
 
     def _enter(self, anchor: str | None) -> None:
         line = int(self.peek_event().start_mark.line) + 1
@@ -58,15 +74,32 @@ class _Composer(yaml.composer.Composer):  # type: ignore[misc]
 
     def compose_sequence_node(self, anchor: str | None) -> yaml.Node:
         self._enter(anchor)
+        explicit = _explicit_tag(self.peek_event())
         node: yaml.Node = super().compose_sequence_node(anchor)
+        if explicit:
+            node.tag = _EXPLICIT + explicit
         self._depth -= 1
         return node
 
     def compose_mapping_node(self, anchor: str | None) -> yaml.Node:
         self._enter(anchor)
+        explicit = _explicit_tag(self.peek_event())
         node: yaml.Node = super().compose_mapping_node(anchor)
+        if explicit:
+            node.tag = _EXPLICIT + explicit
         self._depth -= 1
         return node
+
+
+_EXPLICIT = "explicit:"
+
+
+def _explicit_tag(event: yaml.Event) -> str | None:
+    """The tag written in the spec (``!!bool 1``, ``!!str``, ``!custom``), if any. Any such
+    tag is refused for every key alike (a tag changes what a value means; specs hold plain
+    values only); implicit resolutions, such as ``true`` read as a boolean, are not."""
+    tag = getattr(event, "tag", None)
+    return str(tag) if tag is not None else None
 
 
 try:  # libyaml's parser is much faster on long sequences
@@ -215,8 +248,8 @@ def _check_plain(root: yaml.Node, path: str) -> None:
                             key=_join(parent, index) or None)
         seen.add(id(node))
         if node.tag not in _PLAIN_TAGS:
-            raise SpecError(f"YAML tag {node.tag!r} is not allowed; specs hold plain values "
-                            "only", path=path, line=node.start_mark.line + 1,
+            raise SpecError(f"YAML tag {node.tag.removeprefix(_EXPLICIT)[:60]!r} is not "
+                            "allowed; specs hold plain values only", path=path, line=node.start_mark.line + 1,
                             key=_join(parent, index) or None)
         if isinstance(node, yaml.MappingNode):
             here = _join(parent, index)
@@ -239,7 +272,7 @@ def _check_plain(root: yaml.Node, path: str) -> None:
                     stack.append((v, here, i))
                     continue
                 # the common case, inline: a list of 10**6 numbers
-                if v.tag not in _PLAIN_TAGS or id(v) in seen:
+                if v.tag not in _PLAIN_TAGS or id(v) in seen:  # (explicit tags too)
                     stack.append((v, here, i))  # reported by the checks above
                     continue
                 seen.add(id(v))

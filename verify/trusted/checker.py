@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from verify.input.exact import to_float
+from verify.input.exact import show, to_float
 
 Coeffs = tuple[Fraction, ...]
 # The checker reads the spec's plain data through these names only (it imports nothing
@@ -111,8 +111,8 @@ def _compare(inputs: Any, idx: np.ndarray, tau: Fraction) -> np.ndarray:
         return _compare_ints(np.asarray(inputs.ints, dtype=np.int64)[idx], tau)
     approx = inputs.approx[idx]
     ft = to_float(tau)
-    cmp = np.sign(approx - ft).astype(np.int8) if np.isfinite(ft) else np.full(
-        len(idx), -1 if ft > 0 else 1, dtype=np.int8)
+    # compared, not subtracted: approx - ft overflows (with a warning) near +-1.7e308
+    cmp: np.ndarray = (approx > ft).astype(np.int8) - (approx < ft).astype(np.int8)
     # rounding is monotone, so unequal floats order the exact values; equal ones may not
     for pos in np.flatnonzero(approx == ft):
         x = inputs.exact(int(idx[pos]))
@@ -150,7 +150,7 @@ def check_witness(spec: RnnSpec, values: Mapping[str, Fraction], s0: Sequence[in
             raise CheckFailure(f"sequence {j}: s0 = {v} is not allowed by the spec")
     fail = first_failure(spec, values, s0)
     if fail is not None:
-        raise CheckFailure(f"sequence {fail.sequence}, t={fail.t}: z = {fail.z} gives "
+        raise CheckFailure(f"sequence {fail.sequence}, t={fail.t}: z = {show(fail.z)} gives "
                            f"{fail.got}, expected {fail.expected}")
 
 
@@ -192,13 +192,13 @@ def check_motzkin(rows: Sequence[tuple[Coeffs, Fraction, bool]],
         raise CheckFailure("a certificate needs one multiplier per row, and some rows")
     for i, lam in enumerate(multipliers):
         if lam < 0:
-            raise CheckFailure(f"row {i + 1}: multiplier {lam} is negative")
+            raise CheckFailure(f"row {i + 1}: multiplier {show(lam)} is negative")
     n = len(rows[0][0])
     for j in range(n):
         total = sum((lam * r[0][j] for lam, r in zip(multipliers, rows)), Fraction(0))
         if total != 0:
             raise CheckFailure(f"the weighted rows do not cancel: coefficient {j + 1} "
-                               f"sums to {total}")
+                               f"sums to {show(total)}")
     const = sum((lam * r[1] for lam, r in zip(multipliers, rows)), Fraction(0))
     strict_used = any(lam > 0 and r[2] for lam, r in zip(multipliers, rows))
     if not (const < 0 or (const == 0 and strict_used)):
@@ -280,5 +280,5 @@ def satisfies_all(rows: Sequence[tuple[Coeffs, Fraction, bool]],
 
 
 def _show(coeffs: Coeffs, strict: bool) -> str:
-    terms = " + ".join(f"{c}*{p}" for c, p in zip(coeffs, ("w1", "w2", "b")) if c)
+    terms = " + ".join(f"{show(c)}*{p}" for c, p in zip(coeffs, ("w1", "w2", "b")) if c)
     return f"{terms or '0'} {'>' if strict else '>='} 0"

@@ -60,7 +60,9 @@ def test_correct_spec_is_correct() -> None:
     assert outcome.payload["claim"]["verdict"] == "correct"
     assert {t: r["verdict"] for t, r in targets(outcome).items()} == dict.fromkeys(
         CORRECT, "correct")
-    assert "CORRECT" in outcome.text
+    # the summary line ends in CORRECT; "CORRECT" alone would also match "INCORRECT"
+    assert outcome.text.splitlines()[1].endswith(": CORRECT")
+    assert "INCORRECT" not in outcome.text
 
 
 # Each mutation changes one claim of CORRECT; that claim, and only that one, must be judged
@@ -144,8 +146,11 @@ def test_shipped_specs_give_the_verdicts_their_comments_state() -> None:
         assert f"this is {dz}" in targets(seed)[target]["hint"]
     correct = check_spec(parse_text((SPECS / "correct_cell.yaml").read_text(), "ok"), FAST)
     assert correct.exit_code is ExitCode.OK
-    assert "INCORRECT" in (SPECS / "seed_answer2.yaml").read_text().splitlines()[0]
-    assert "CORRECT" in (SPECS / "correct_cell.yaml").read_text().splitlines()[0]
+    # the specs' first lines promise what verify prints: hold them to it
+    assert (SPECS / "seed_answer2.yaml").read_text().startswith(
+        "# verify check gives: INCORRECT (exit 1)")
+    assert (SPECS / "correct_cell.yaml").read_text().startswith(
+        "# verify check gives: CORRECT (exit 0)")
 
 
 @pytest.mark.parametrize(("claims", "defines", "fragment", "key"), [

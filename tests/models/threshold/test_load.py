@@ -341,8 +341,16 @@ def test_cli_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
 
     code = main(["check", str(DATA / "q1b.yaml"), str(DATA / "files.yaml")])
     out = capsys.readouterr().out
-    assert code in (0, 1), out  # a judged claim, not a spec error or a crash
+    # Both claims are incorrect, by hand: q1b's two inequalities are satisfied together by
+    # w1 = 0, w2 = -1, b = 1; files.yaml's witness (w1 = 1/2, w2 = -3/4, b = 3/100, s0 = 0 for
+    # sequence 0, inputs 0.5, 1/3, -2, outputs 1, 0, 1) gives z = 28/100 (1), then
+    # 1/6 - 3/4 + 3/100 < 0 (0), then at t=3 z = -1 + 3/100 = -97/100 < 0: 0 where 1 is
+    # wanted. Exit 1: judged, not a spec error or a crash.
+    assert code == 1, out
     assert "error:" not in out
+    assert out.count("claim: INCORRECT") == 2 and "claims: 2 incorrect" in out
+    assert "fails at sequence 0, t=3: z = w1*x + w2*s + b = 1/2*-2 + -3/4*0 + 3/100 = " \
+           "-97/100" in out
 
 
 # -- fuzz: any mix of known keys and odd values gives an RnnSpec or a SpecError -----------------

@@ -40,7 +40,9 @@ def test_direct_conflict_is_found_exactly_despite_float_ties():
     a, b = red2.conflict
     t = red2.table
     assert t.x_exact(a) == t.x_exact(b) == F(1, 3) and t.y[a] == 1 and t.y[b] == 0
-    get("exact").solve(LinearSystem(spec2.params, tuple(r.row for r in red2.fixed)))
+    # the kept rows carry the conflict: b-free rows w1/3 + b > 0 and -(w1/3 + b) >= 0
+    assert get("exact").solve(
+        LinearSystem(spec2.params, tuple(r.row for r in red2.fixed))).status is Status.INFEASIBLE
 
 
 def test_same_row_steps_lists_every_occurrence():

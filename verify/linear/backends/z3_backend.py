@@ -17,6 +17,7 @@ from typing import Any
 from verify.linear.backends.certificate import certificate_on_support, check_shape, is_witness, normalise
 from verify.linear.backends.exact_backend import fall_back_to_exact
 from verify.linear.system import BackendAnswer, LinearSystem, Status
+from verify.input.limits import int_text
 
 
 def _value(z3: Any, value: Any) -> Fraction | None:
@@ -35,6 +36,12 @@ class Z3Backend:
     name = "z3"
 
     def solve(self, system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
+        # z3 speaks decimal text both ways; every number is bounded at parse time
+        # (verify.input.limits), so lift Python's 4,300-digit int <-> text limit here only
+        with int_text():
+            return self._solve(system, timeout=timeout)
+
+    def _solve(self, system: LinearSystem, *, timeout: float | None = None) -> BackendAnswer:
         import z3
 
         check_shape(system)

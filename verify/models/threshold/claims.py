@@ -17,7 +17,7 @@ import numpy as np
 
 from verify.trusted import checker
 from verify.errors import InternalError
-from verify.input.exact import to_float
+from verify.input.exact import show, to_float
 from verify.models.threshold.compile import FREE, StepTable
 from verify.linear.result import Result, Verdict
 from verify.models.threshold.solve import ask
@@ -114,8 +114,8 @@ def _judge_witness(spec: RnnSpec, table: StepTable, claim: Claim, result: Result
     if result.verdict is Verdict.REALIZABLE:
         reason += " (the spec is realizable, but not with these weights: see the witness)"
     return Judgement("incorrect", reason, {"failure": {
-        "sequence": best.sequence, "t": best.t, "x": str(best.x), "s_prev": best.s_prev,
-        "z": str(best.z), "expected": best.expected, "got": best.got}}, trace=trace)
+        "sequence": best.sequence, "t": best.t, "x": show(best.x), "s_prev": best.s_prev,
+        "z": show(best.z), "expected": best.expected, "got": best.got}}, trace=trace)
 
 
 def _single(spec: RnnSpec, j: int) -> RnnSpec:
@@ -126,13 +126,13 @@ def _single(spec: RnnSpec, j: int) -> RnnSpec:
 def _explain_failure(spec: RnnSpec, v: dict[str, Fraction], f: checker.StepFailure) -> str:
     where = f"t={f.t}" if len(spec.sequences) == 1 else f"sequence {f.sequence}, t={f.t}"
     rule = "z > 0" if spec.step.value == "strict" else "z >= 0"
-    return (f"fails at {where}: z = w1*x + w2*s + b = {v['w1']}*{f.x} + {v['w2']}*{f.s_prev} "
-            f"+ {_paren(v['b'])} = {f.z}, so step(z) = {f.got}, but the output must be "
+    return (f"fails at {where}: z = w1*x + w2*s + b = {show(v['w1'])}*{show(f.x)} + "
+            f"{show(v['w2'])}*{f.s_prev} + {_paren(v['b'])} = {show(f.z)}, so step(z) = {f.got}, but the output must be "
             f"{f.expected} (step(z) = 1 exactly when {rule})")
 
 
 def _paren(q: Fraction) -> str:
-    return f"({q})" if q < 0 else str(q)
+    return f"({show(q)})" if q < 0 else show(q)
 
 
 # -- "because" claims --------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def find_requirement(spec: RnnSpec, table: StepTable, ineq: Inequality) -> Requi
     x, s, y = a_x / a_b, a_s / a_b, 1 if a_b > 0 else 0
     if s not in (0, 1):
         return Requirement(ineq, None, None, False, f"no step requires it: it would need "
-                                                    f"s_(t-1) = {s}, which is never 0 or 1")
+                                                    f"s_(t-1) = {show(s)}, which is never 0 or 1")
     need_strict = table.strict_for(y)
     if strict and not need_strict:
         return Requirement(ineq, None, None, False,
@@ -167,7 +167,7 @@ def find_requirement(spec: RnnSpec, table: StepTable, ineq: Inequality) -> Requi
                                f"no step requires it for every s0: t=1{where} requires it "
                                f"only when s0 = {int(s)}, and s0 is free there")
     return Requirement(ineq, None, None, False,
-                       f"no step requires it: it would come from a step with x_t = {x}, "
+                       f"no step requires it: it would come from a step with x_t = {show(x)}, "
                        f"s_(t-1) = {int(s)} and output {y}, and there is none")
 
 
@@ -192,14 +192,14 @@ def _judge_because(spec: RnnSpec, table: StepTable, because: tuple[Inequality, .
         checker_ok = checker.satisfies_all(rows, data)
         if not checker_ok:
             raise InternalError("weights claimed to satisfy the listed inequalities do not")
-        point = ", ".join(f"{p} = {v}" for p, v in zip(spec.params, data))
-        details["satisfied_by"] = {p: str(v) for p, v in zip(spec.params, data)}
+        point = ", ".join(f"{p} = {show(v)}" for p, v in zip(spec.params, data))
+        details["satisfied_by"] = {p: show(v) for p, v in zip(spec.params, data)}
         lines.append(f"together they are not contradictory: {point} satisfies all of them")
     else:
         assert data is not None
         checker.check_motzkin(rows, data, irreducible=False)
-        combo = " + ".join(f"{m} × [{q.text}]" for m, q in zip(data, because) if m)
-        details["contradiction"] = [str(m) for m in data]
+        combo = " + ".join(f"{show(m)} × [{q.text}]" for m, q in zip(data, because) if m)
+        details["contradiction"] = [show(m) for m in data]
         lines.append(f"together they are contradictory: {combo} gives 0 > 0")
     all_required = all(r.t is not None for r in reqs)
     if all_required and status is Status.INFEASIBLE:

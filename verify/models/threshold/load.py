@@ -19,6 +19,8 @@ import numpy as np
 
 from verify.input.datafiles import read_bits, read_numbers
 from verify.input.exact import Series, parse_number
+from verify.input import limits
+from verify.input.limits import MAX_STEPS
 from verify.input.ineq import parse_inequality
 from verify.models.threshold.model_keys import (
     THRESHOLD_KEYS,
@@ -87,12 +89,17 @@ def _sequences(root: Node, fields: dict[str, Node], s0: int | None,
             raise fields["sequences"].error(
                 "sequences is empty; give at least one {input: ..., output: ...}")
         out = []
+        steps = 0
         for entry in entries:
             parts = entry.mapping(allowed=SEQUENCE_KEYS, required={"input", "output"})
             if "name" in parts and not parts["name"].is_null:
                 _text(parts["name"])
             own_s0 = _s0(parts["s0"]) if "s0" in parts else s0
             out.append(_sequence(parts["input"], parts["output"], own_s0, entry.line, base))
+            steps += len(out[-1].outputs)
+            if steps > MAX_STEPS:
+                raise entry.error(f"the sequences have more than {MAX_STEPS:,} steps in all; "
+                                  "that is the limit per spec")
         return out
     if len(top) < 2:
         missing = "input" if "input" not in fields else "output"
@@ -106,6 +113,8 @@ def _sequence(inp: Node, out: Node, s0: int | None, line: int, base: Path) -> Se
     outputs = _outputs(out, base)
     if len(inputs) == 0:
         raise inp.error("the input sequence is empty; give at least one value")
+    if len(inputs) > MAX_STEPS:
+        raise inp.error(f"{len(inputs):,} steps; at most {MAX_STEPS:,} per spec")
     if len(outputs) != len(inputs):
         raise out.error(f"output has {len(outputs)} values but input has {len(inputs)}; "
                         "give exactly one output per input")
@@ -170,7 +179,8 @@ def _input_list(node: Node) -> Series:
             raise _quoted_digits(_element(node, i))
         texts.append(raw.value.strip())
     try:
-        return Series.from_texts(texts)
+        with limits.recharge():  # the slow path below charges the same numbers again
+            return Series.from_texts(texts)
     except ValueError:
         pass
     # Slow path: find the element at fault (with its line), or accept texts that

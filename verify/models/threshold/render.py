@@ -12,6 +12,9 @@ import decimal
 from fractions import Fraction
 from typing import Any
 
+# hardening (issue 10): numbers go through verify.input.exact.show, which abbreviates
+# values beyond 1,000 digits (≈1.0e+5000) instead of converting them to text
+from verify.input.exact import show
 from verify.models.threshold.claims import Judgement, Requirement
 from verify.models.threshold.compile import FREE, StepTable
 from verify.models.threshold.reduce import same_row_steps
@@ -34,8 +37,8 @@ def proof_json(proof: Proof, table: StepTable,
         for r in proof.rows:
             steps, count = same_row_steps(table, *_cited_step(table, r, assigned))
             rows.append({"sequence": r.sequence, "t": r.t,
-                         "coefficients": {p: str(c) for p, c in zip(params, r.coefficients)},
-                         "relation": r.relation, "multiplier": str(r.multiplier),
+                         "coefficients": {p: show(c) for p, c in zip(params, r.coefficients)},
+                         "relation": r.relation, "multiplier": show(r.multiplier),
                          "steps_with_this_row": count,
                          "first_steps": [{"sequence": int(table.seq[h]), "t": int(table.t[h])}
                                          for h in steps]})
@@ -63,7 +66,7 @@ def to_json(spec: RnnSpec, table: StepTable, result: Result,
         out["name"] = spec.name
     out["steps"] = sum(len(s.outputs) for s in spec.sequences)
     if result.witness is not None:
-        out["witness"] = {p: str(v) for p, v in result.witness.values.items()}
+        out["witness"] = {p: show(v) for p, v in result.witness.values.items()}
         if any(s.s0 is None for s in spec.sequences):
             out["s0"] = list(result.witness.s0)
     if result.proof is not None:
@@ -94,9 +97,9 @@ def _claim_json(table: StepTable, judgement: Judgement) -> dict[str, Any]:
 
 def _step_json(table: StepTable, k: int) -> dict[str, Any]:
     row = table.row(k)
-    return {"x": str(table.x_exact(k)), "s_prev": int(table.s_prev[k]),
+    return {"x": show(table.x_exact(k)), "s_prev": int(table.s_prev[k]),
             "output": int(table.y[k]),
-            "requires": {"coefficients": {p: str(c) for p, c in
+            "requires": {"coefficients": {p: show(c) for p, c in
                                           zip(table.spec.params, row.coefficients)},
                          "relation": row.relation}}
 
@@ -104,11 +107,11 @@ def _step_json(table: StepTable, k: int) -> dict[str, Any]:
 def trace_json(trace: Trace) -> dict[str, Any]:
     """Claimed weights run step by step: the shown rows (a window when the spec is long)."""
     fail = trace.first_failure
-    return {"weights": {p: str(v) for p, v in trace.weights.items()}, "s0": list(trace.s0),
+    return {"weights": {p: show(v) for p, v in trace.weights.items()}, "s0": list(trace.s0),
             "steps": trace.steps, "complete": trace.complete,
             "first_failure": None if fail is None else {"sequence": fail[0], "t": fail[1]},
-            "rows": [{"sequence": r.sequence, "t": r.t, "x": str(r.x), "s_prev": r.s_prev,
-                      "z": str(r.z), "s": r.s, "want": r.want} for r in trace.rows]}
+            "rows": [{"sequence": r.sequence, "t": r.t, "x": show(r.x), "s_prev": r.s_prev,
+                      "z": show(r.z), "s": r.s, "want": r.want} for r in trace.rows]}
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def linear_form(coeffs: tuple[Fraction, ...], params: tuple[str, ...]) -> str:
         if c == 0:
             continue
         mag = abs(c)
-        term = p if mag == 1 else f"{mag}·{p}"
+        term = p if mag == 1 else f"{show(mag)}·{p}"
         if not parts:
             parts.append(term if c > 0 else f"−{term}")
         else:
@@ -142,7 +145,7 @@ def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
     lines = [(f"{indent}each step requires an inequality; adding them with these weights gives "
              f"0 > 0:")]
     for r in cert.rows:
-        term = (f"{r.multiplier} × [{_where(spec, r.sequence, r.t)}: "
+        term = (f"{show(r.multiplier)} × [{_where(spec, r.sequence, r.t)}: "
                 f"{linear_form(r.coefficients, spec.params)} {_rel(r.strict)} 0]")
         terms.append(term)
         k, sp = _cited_step(table, r, assigned)
@@ -154,7 +157,7 @@ def _certificate_text(spec: RnnSpec, table: StepTable, cert: Certificate,
                               for h in others)
             also = f"; also {shown}" + (f", … ({count} steps in all)"
                                         if count > len(steps) else "")
-        lines.append(f"{indent}  {term}   (x={table.x_exact(k)}, s_prev={sp}, "
+        lines.append(f"{indent}  {term}   (x={show(table.x_exact(k))}, s_prev={sp}, "
                      f"output {int(table.y[k])}{also})")
     lines.append(f"{indent}  ⇒ 0 > 0")
     lines.append(f"{indent}in one line: {' + '.join(terms)} ⇒ 0 > 0")
@@ -184,15 +187,15 @@ def _conflict_words(spec: RnnSpec, table: StepTable, cert: Certificate,
         return []
     k, sp = _cited_step(table, a, assigned)
     return [(f"in words: {_where(spec, a.sequence, a.t)} and {_where(spec, b.sequence, b.t)} "
-            f"both see x={table.x_exact(k)} with s_prev={sp}, but must output "
+            f"both see x={show(table.x_exact(k))} with s_prev={sp}, but must output "
             f"{int(table.y[k])} and {1 - int(table.y[k])}; the network computes the same s_t "
             "from the same (x_t, s_(t-1)), so no weights can do both.")]
 
 
 def _short(q: Fraction) -> str:
     """Exact when short; a float approximation (marked ≈) in the illustrative table."""
-    text = str(q)
-    if len(text) <= 9:
+    text = show(q)  # already abbreviated beyond 1,000 digits
+    if len(text) <= 9 or text.startswith("≈"):
         return text
     with decimal.localcontext() as ctx:  # Decimal, not float: 10**400 must not overflow
         ctx.prec = 6
@@ -232,7 +235,7 @@ def _witness_table(spec: RnnSpec, table: StepTable, result: Result) -> list[str]
 
 
 def _claimed_trace_text(spec: RnnSpec, trace: Trace) -> list[str]:
-    vals = ", ".join(f"{p} = {v}" for p, v in trace.weights.items())
+    vals = ", ".join(f"{p} = {show(v)}" for p, v in trace.weights.items())
     free = any(s.s0 is None for s in spec.sequences)
     lines = [f"  the claimed weights, {vals}" + (f" (s0 = {list(trace.s0)})" if free else "")
              + ", step by step:"]
@@ -270,7 +273,7 @@ def _verdict_text(spec: RnnSpec, table: StepTable, result: Result, lead: str,
     lines = []
     if result.verdict is Verdict.REALIZABLE:
         assert result.witness is not None
-        vals = ", ".join(f"{p} = {v}" for p, v in result.witness.values.items())
+        vals = ", ".join(f"{p} = {show(v)}" for p, v in result.witness.values.items())
         free = any(s.s0 is None for s in spec.sequences)
         lines.append(f"  {lead}REALIZABLE: {vals}" + (
             f"  (s0 = {list(result.witness.s0)})" if free else ""))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from verify.input import limits
 from verify.linear import backends
 from verify.models.threshold.reduce import Reduction
 from verify.linear.result import (
@@ -47,6 +48,9 @@ class _Unknown(Exception):
 def ask(backend_name: str, system: LinearSystem, timeout: float | None,
         notes: list[str]) -> BackendAnswer:
     """One backend call, screened exactly; a wrong answer is replaced by the exact backend's."""
+    limits.check_deadline()  # the spec's whole --timeout bounds each call too
+    left = limits.remaining()
+    timeout = left if timeout is None or (left is not None and left < timeout) else timeout
     ans = backends.get(backend_name).solve(system, timeout=timeout)
     if "fell back" in ans.note:  # the backend replaced its own answer: say so
         notes.append(ans.note)
