@@ -31,6 +31,9 @@ class Outcome:
     exit_code: ExitCode
     payload: dict[str, Any] = field(default_factory=dict)
     text: str = ""
+    answer: Any = field(default=None, compare=False, repr=False)
+    """Typed results for library callers (``verify.check``), e.g. the step-RNN
+    :class:`~verify.models.threshold.answer.StepRnnAnswer`; None where a model has none."""
 
     def to_json(self) -> dict[str, Any]:
         return {"spec": self.spec, "status": self.status, **self.payload}

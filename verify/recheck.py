@@ -19,6 +19,7 @@ from typing import Any
 
 from verify.errors import ExitCode, SpecError
 from verify.input.yamldoc import load_file
+from verify.linear.result import Certificate, CitedRow, Split
 from verify.models.threshold.network import Network
 from verify.trusted import checker
 from verify.trusted import network as trusted
@@ -93,9 +94,9 @@ def _record(path: str, spec: str) -> dict[str, Any]:
     target = Path(spec).resolve()
     named = [r for r in records if "spec" in r and Path(str(r["spec"])).resolve() == target]
     if named:
-        return named[0]
+        return dict(named[0])
     if len(records) == 1:
-        return records[0]
+        return dict(records[0])
     raise Malformed(f"none of its {len(records)} results is for {spec}")
 
 
@@ -116,6 +117,7 @@ def network_from_json(w: dict[str, Any]) -> Network:
 
 
 def threshold_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:
+    from verify.models.threshold.network_claims import count
     from verify.models.threshold.network_pipeline import check_refutation
 
     if spec.behaviour is not None:  # behaviour: specs (issue 12)
@@ -128,18 +130,18 @@ def threshold_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:
         net, s0 = network_from_json(rec["witness"]), _s0(rec["s0"])
         k = len(net.W)
         if "fewest_units" in rec:
-            checks.append(Check(f"the witness with {k} units as the fewest",
+            checks.append(Check(f"the witness with {count(k)} as the fewest",
                                 lambda k=k: trusted.check_fewest(spec, k, net, s0,
                                                                  refutations)))
         else:
-            checks.append(Check(f"the witness with {k} units",
+            checks.append(Check(f"the witness with {count(k)}",
                                 lambda k=k: trusted.check_witness(spec, k, net, s0)))
     if rec.get("status") == "unrealizable":
         cert = rec["certificate"]
-        checks.append(Check(f"the certificate that {cert.get('units')} units cannot",
+        checks.append(Check(f"the certificate that {count(cert.get('units'))} cannot",
                             lambda c=cert: check_refutation(spec, c)))
     for units, refutation in sorted(refutations.items()):
-        checks.append(Check(f"the certificate that {units} units cannot",
+        checks.append(Check(f"the certificate that {count(units)} cannot",
                             lambda c=refutation: check_refutation(spec, c)))
     claim = rec.get("claim", {})
     if "certificate" in claim:
@@ -154,37 +156,17 @@ def _s0(rows: Any) -> tuple[tuple[int, ...], ...]:
 
 # -- step-rnn ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Row:
-    sequence: int
-    t: int
-    coefficients: tuple[Fraction, ...]
-    strict: bool
-    multiplier: Fraction
-
-
-@dataclass(frozen=True)
-class _Certificate:
-    rows: tuple[_Row, ...]
-
-
-@dataclass(frozen=True)
-class _Split:
-    sequence: int
-    cases: tuple[tuple[int, Any], ...]
-
-
 def step_proof(node: dict[str, Any], params: tuple[str, ...]) -> Any:
     """A printed verify-certificate/1 proof as the objects the trusted checker reads."""
     if "rows" in node:
-        return _Certificate(tuple(
-            _Row(int(r["sequence"]), int(r["t"]),
-                 tuple(Fraction(r["coefficients"][p]) for p in params),
-                 {">": True, ">=": False}[r["relation"]], Fraction(r["multiplier"]))
+        return Certificate(tuple(
+            CitedRow(int(r["sequence"]), int(r["t"]),
+                     tuple(Fraction(r["coefficients"][p]) for p in params),
+                     {">": True, ">=": False}[r["relation"]], Fraction(r["multiplier"]))
             for r in node["rows"]))
-    return _Split(int(node["split"]["sequence"]),
-                  tuple((int(c["value"]), step_proof(c["proof"], params))
-                        for c in node["cases"]))
+    return Split(int(node["split"]["sequence"]),
+                 tuple((int(c["value"]), step_proof(c["proof"], params))
+                       for c in node["cases"]))
 
 
 def step_rnn_checks(spec: Any, rec: dict[str, Any]) -> list[Check]:

@@ -11,6 +11,9 @@ _HANDLERS: dict[str, str] = {
     "step-rnn": "verify.models.threshold.pipeline:check_spec",
     "threshold-rnn": "verify.models.threshold.network_pipeline:check_spec",
     "lstm-cell": "verify.models.lstm.formula:check_spec",
+    "cell": "verify.models.cell.check:check_spec",
+    "lstm-sequence": "verify.models.lstm.sequence_formula:check_spec",
+    "cell-sequence": "verify.models.cell.sequence:check_spec",
 }
 
 

@@ -32,7 +32,9 @@ def test_keeps_source_text_and_lines() -> None:
 
 @pytest.mark.parametrize(("text", "line", "needle"), [
     ("a: [1, 2\n", 2, "YAML syntax error"),
-    ("a:\n\tb: 1\n", 2, "YAML syntax error"),
+    ("a:\n\tb: 1\n", 2, "a tab character in the indentation"),
+    ("a:\n  b: 1\n\tc: 2\n", 3, "YAML indents with spaces only"),
+    ('a: ["w1 \\le 0"]\n', 1, "backslash starts an escape, and \\le is not one"),
     ("a: 1\na: 2\n", 2, "duplicate key 'a'"),
     ("- 1\n- 2\n", 1, "must be a mapping"),
     ("just text\n", 1, "must be a mapping"),
@@ -168,5 +170,6 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)  # reading it would block forever: nobody writes
     with pytest.raises(SpecError, match="not a regular file"):
         load_file(fifo)
-    with pytest.raises(SpecError, match="not a regular file"):
+    with pytest.raises(SpecError, match="this is a directory, not a spec file; `verify check "
+                                        "DIR` searches"):
         load_file(tmp_path)

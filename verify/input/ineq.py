@@ -102,7 +102,11 @@ def _tokenize(text: str) -> list[_Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise _ParseError(f"unexpected character {text[pos]!r}", pos + 1)
+            latex = re.match(r"\\[A-Za-z]+", text[pos:])
+            if latex:
+                raise _ParseError(f"unexpected {latex.group()} (LaTeX): write the relation as "
+                                  "<, <=, > or >= and products with *", pos + 1)
+            raise _ParseError(f"unexpected character {_quoted(text[pos])}", pos + 1)
         kind = m.lastgroup or "op"
         if kind != "space":
             if kind == "name" and tokens and tokens[-1].kind == "number" \
@@ -268,6 +272,12 @@ def parse_inequality(text: str, *, params: Sequence[str], line: int = 0,
                       constant=diff.constant, relation=rel.text, line=line)
 
 
+def _quoted(text: str) -> str:
+    """'w1 \\le 0' as the user wrote it: repr() would double the backslash; it is kept
+    only where the text holds something unprintable."""
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
 def _message(text: str, err: _ParseError) -> str:
     shown = text if len(text) <= 200 else text[:200] + "..."
-    return f"in {shown!r}, column {err.column}: {err.message}"
+    return f"in {_quoted(shown)}, column {err.column}: {err.message}"

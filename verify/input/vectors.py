@@ -24,7 +24,7 @@ from verify.input.exact import Series, to_float
 class VectorSeries(Sequence[tuple[Fraction, ...]]):
     """T exact vectors of length d: ``approx`` (T, d) float64, ``ints`` (T, d) int64 or None."""
 
-    __slots__ = ("approx", "ints", "_exact")
+    __slots__ = ("_exact", "approx", "ints")
 
     def __init__(self, approx: np.ndarray, exact: Callable[[int], tuple[Fraction, ...]],
                  ints: np.ndarray | None = None) -> None:

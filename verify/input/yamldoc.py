@@ -10,6 +10,7 @@ outright, which also defuses alias bombs ("billion laughs").
 from __future__ import annotations
 
 import difflib
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -252,6 +253,25 @@ def _line_at(text: str, position: int) -> int:
     return text.count("\n", 0, max(position, 0)) + 1
 
 
+def _syntax_hint(text: str, mark: yaml.Mark | None, problem: str) -> str | None:
+    """Plain words for the two YAML errors people meet most: a tab in the indentation,
+    and a backslash (as in LaTeX ``\\le``) inside a double-quoted string."""
+    if mark is None:
+        return None
+    line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    if "\t" in line[:len(line) - len(line.lstrip())] or line[mark.column:mark.column + 1] == "\t":
+        return ("a tab character in the indentation: YAML indents with spaces only; "
+                "replace the tab with spaces")
+    if "unknown escape" in problem:
+        at = line.rfind("\\", 0, mark.column + 1)
+        word = re.match(r"\\[A-Za-z]*", line[at:]) if at >= 0 else None
+        shown = word.group() if word else "\\"
+        return (f"in a double-quoted string a backslash starts an escape, and {shown} is not "
+                f"one; write the relation as <, <=, > or >= (not LaTeX such as \\le), or "
+                "quote the text with single quotes")
+    return None
+
+
 def parse_text(text: str, path: str) -> Node:
     """Compose YAML text into a checked root :class:`Node`."""
     if "\x00" in text:
@@ -266,6 +286,9 @@ def parse_text(text: str, path: str) -> Node:
         problem = exc.problem or exc.context or "malformed YAML"
         if "undefined alias" in problem:  # its anchor was refused or never given
             raise SpecError(_NO_ALIASES, path=path, line=line) from None
+        hint = _syntax_hint(text, mark, problem)
+        if hint:
+            raise SpecError(hint, path=path, line=line) from None
         raise SpecError(f"YAML syntax error: {problem}", path=path, line=line) from None
     except yaml.reader.ReaderError as exc:
         char = exc.character
@@ -301,6 +324,9 @@ def load_file(path: str | Path) -> Node:
         # stat first: a FIFO or device would block read_bytes forever, and a huge file
         # is refused before it is read
         info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise SpecError("this is a directory, not a spec file; `verify check DIR` searches "
+                            "a directory for *.yaml / *.yml files", path=name)
         if not stat.S_ISREG(info.st_mode):
             raise SpecError("not a regular file; give a YAML spec file", path=name)
         if info.st_size > MAX_SPEC_BYTES:

@@ -13,7 +13,7 @@ from lstm_gradcheck import assert_gradients_match
 from verify.models.lstm.cell import LSTMParams, cell_backward, cell_forward
 from verify.models.lstm.sequence import sequence_backward, sequence_forward
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is optional: pip install 'verify[torch]'")
 from verify.models.lstm.torch_convert import (
     from_torch,
     grads_from_torch,

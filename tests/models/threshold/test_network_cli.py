@@ -125,3 +125,65 @@ sequences:
     out = json.loads(capsys.readouterr().out)
     assert code == 3 and out["status"] == "unknown" and out["checked"] is False
     assert "3 units" in out["reason"]
+
+
+def judged(tmp_path, capsys, text: str) -> tuple[int, dict]:
+    spec = tmp_path / "claim.yaml"
+    spec.write_text(text)
+    code = main(["check", "--format", "json", str(spec)])
+    return code, json.loads(capsys.readouterr().out)
+
+
+PARITY = """model: threshold-rnn
+units: 2
+readout: 1
+weights: {min: -2, max: 2}
+s0: 0
+sequences:
+  - input: "0110"
+    output: "0100"
+claim:
+"""
+
+
+def test_a_wrong_witness_names_the_first_differing_step_with_each_z(tmp_path, capsys):
+    # by hand: x = 0, 1, 1 gives z = (0, 0), (1, 1), (1, 1); the readout says 0, 1, 1
+    code, out = judged(tmp_path, capsys, PARITY + "  witness: {W: [[1], [1]], U: [[0, 0], "
+                       "[0, 0]], b: [0, 0], V: [[1, 0]], c: [0]}\n")
+    assert code == 1 and out["claim"]["verdict"] == "incorrect"
+    assert out["claim"]["reason"].startswith("at t=3 output 0 is 1 but the spec says 0 "
+                                             "(z0 = 1, z1 = 1")
+    assert out["claim"]["first_difference"]["t"] == 3
+
+
+@pytest.mark.parametrize("witness, words", [
+    ("{W: [[3], [1]], U: [[0, 0], [0, 0]], b: [0, 0], V: [[1, 0]], c: [0]}",
+     "W[0][0] = 3 is outside"),
+])
+def test_a_witness_outside_the_domain_is_incorrect_and_says_so(tmp_path, capsys, witness,
+                                                                words):
+    code, out = judged(tmp_path, capsys, PARITY + f"  witness: {witness}\n")
+    assert code == 1 and words in out["claim"]["reason"]
+
+
+def test_a_witness_against_a_fixed_entry_is_incorrect(tmp_path, capsys):
+    text = PARITY.replace("s0: 0\n", "s0: 0\nfixed: {c: 1}\n")
+    code, out = judged(tmp_path, capsys, text + "  witness: {W: [[1], [1]], U: [[0, 0], "
+                       "[0, 0]], b: [0, 0], V: [[1, 0]], c: [0]}\n")
+    assert code == 1 and "fixes it to 1" in out["claim"]["reason"]
+
+
+def test_realizable_false_is_judged_with_a_checked_witness_or_proof(tmp_path, capsys):
+    code, out = judged(tmp_path, capsys, PARITY + "  realizable: false\n  units: 2\n")
+    assert code == 1 and out["claim"]["verdict"] == "incorrect" and "witness" in out["claim"]
+    text = (SPECS / "fewest_units.yaml").read_text().replace(
+        "fewest_units: 2", "realizable: false\n  units: 1")
+    code, out = judged(tmp_path, capsys, text)
+    assert code == 0 and out["claim"]["certificate"]["format"] == "verify-certificate/2"
+
+
+def test_fewest_units_too_low_is_incorrect(tmp_path, capsys):
+    text = (SPECS / "fewest_units.yaml").read_text().replace("fewest_units: 2",
+                                                             "fewest_units: 1")
+    code, out = judged(tmp_path, capsys, text)
+    assert code == 1 and out["claim"]["reason"].startswith("1 unit cannot do it")

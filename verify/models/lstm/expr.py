@@ -48,11 +48,14 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Array]]] = {
     "sqrt": (1, np.sqrt),
     "outer": (2, np.outer),
     "sum": (1, np.sum),
+    "concatenate": (0, np.concatenate),
+    "hstack": (0, np.hstack),
 }
-"""Callable names -> (number of arguments, implementation)."""
+"""Callable names -> (number of arguments, implementation); 0: two to eight arguments."""
+MAX_STACKED = 8
 
-ALLOWED_SYNTAX = ("numbers, names, + - * / ** @, unary -, .T, parentheses and the functions "
-                  + ", ".join(FUNCTIONS))
+ALLOWED_SYNTAX = ("numbers, names, + - * / ** @, unary -, .T, slices such as W[:, 0:H], "
+                  "parentheses and the functions " + ", ".join(FUNCTIONS))
 
 _BINOPS: dict[type[ast.operator], str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@",
@@ -64,8 +67,10 @@ _DESCRIBE: dict[type[ast.AST], str] = {
     ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
     ast.List: "lists", ast.Tuple: "tuples (a, b)", ast.Dict: "dicts", ast.Set: "sets",
     ast.NamedExpr: "assignment (:=)", ast.Starred: "*unpacking", ast.JoinedStr: "f-strings",
-    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.Slice: "a slice outside [...]",
 }
+_BOUND_OPS = (ast.Add, ast.Sub, ast.Mult)
 
 
 class ExprError(ValueError):
@@ -177,11 +182,58 @@ def _check_node(node: ast.expr, names: set[str]) -> list[ast.expr]:
         if node.keywords:
             raise _refuse(node, "a keyword argument")
         arity = FUNCTIONS[func.id][0]
-        if len(node.args) != arity:
+        if arity == 0 and not 2 <= len(node.args) <= MAX_STACKED:
+            raise ExprError(f"{func.id} takes 2 to {MAX_STACKED} arguments, got "
+                            f"{len(node.args)}", column=_column(node))
+        if arity and len(node.args) != arity:
             raise ExprError(f"{func.id} takes {arity} argument{'s' if arity > 1 else ''}, "
                             f"got {len(node.args)}", column=_column(node))
         return list(node.args)
+    if isinstance(node, ast.Subscript):
+        _check_slices(node, names)
+        return [node.value]
     raise _refuse(node, _DESCRIBE.get(type(node), type(node).__name__))
+
+
+def slice_parts(node: ast.Subscript) -> tuple[ast.Slice, ...]:
+    """The slices of ``a[...]``, one per axis (``a[0:H]`` has one, ``a[:, H:2*H]`` two)."""
+    index = node.slice
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return tuple(p for p in parts if isinstance(p, ast.Slice))
+
+
+def _check_slices(node: ast.Subscript, names: set[str]) -> None:
+    """Only slices with integer bounds: ``a[0:H]``, ``a[:, 2*H:3*H]``, ``a[:n_a]``.
+    A plain index (``a[0]``) would silently drop an axis, so it is refused."""
+    index = node.slice
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    if not parts or len(parts) > 2 or not all(isinstance(p, ast.Slice) for p in parts):
+        raise ExprError("plain indexing (a[0]) is not allowed: use slices, one or two of "
+                        "them, such as a[0:H] or W[:, 2*H:3*H] (sizes are names: H, D, ...)",
+                        column=_column(node))
+    for part in parts:
+        assert isinstance(part, ast.Slice)
+        for bound in (part.lower, part.upper, part.step):
+            if bound is not None:
+                _check_bound(bound, names)
+
+
+def _check_bound(node: ast.expr, names: set[str]) -> None:
+    """A slice bound: integers, size names, + - * and parentheses."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return
+    if isinstance(node, ast.Name) and not node.id.startswith("_"):
+        names.add(node.id)
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        _check_bound(node.operand, names)
+        return
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _BOUND_OPS):
+        _check_bound(node.left, names)
+        _check_bound(node.right, names)
+        return
+    raise ExprError("a slice bound may use whole numbers, size names (H, D, ...), + - * and "
+                    f"parentheses, not {ast.unparse(node)[:40]}", column=_column(node))
 
 
 def parse(text: str) -> Formula:
@@ -219,102 +271,15 @@ def parse(text: str) -> Formula:
 
 # -- evaluation ---------------------------------------------------------------------------
 
-def _shape(a: Array) -> str:
-    return "scalar" if a.ndim == 0 else str(tuple(int(n) for n in a.shape))
-
-
-def _limit(size: int, what: str) -> None:
-    if size > MAX_ELEMENTS:
-        raise ExprLimitError(f"{what} would have {size} elements; at most {MAX_ELEMENTS} "
-                             "are allowed")
-
-
-def _matmul(a: Array, b: Array, text: str) -> Array:
-    if a.ndim == 0 or b.ndim == 0:
-        raise ShapeError(f"{text}: @ needs vectors or matrices, got shapes "
-                         f"{_shape(a)} and {_shape(b)} (use * for a scalar)")
-    inner_a = a.shape[-1]
-    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if inner_a != inner_b:
-        raise ShapeError(f"{text}: shapes {_shape(a)} @ {_shape(b)} do not fit "
-                         f"({inner_a} != {inner_b})")
-    rows = a.shape[0] if a.ndim == 2 else 1
-    cols = b.shape[-1] if b.ndim == 2 else 1
-    _limit(rows * cols, text)
-    if rows * cols * inner_a > MAX_MATMUL_WORK:
-        raise ExprLimitError(f"{text}: the product is too large to compute")
-    return np.asarray(np.matmul(a, b))
-
-
-def _elementwise(op: ast.operator, a: Array, b: Array, text: str) -> Array:
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ShapeError(f"{text}: shapes {_shape(a)} and {_shape(b)} do not match "
-                         f"for {_BINOPS[type(op)]}") from None
-    _limit(math.prod(shape), text)
-    if isinstance(op, ast.Add):
-        return a + b
-    if isinstance(op, ast.Sub):
-        return a - b
-    if isinstance(op, ast.Mult):
-        return a * b
-    return a / b
-
-
-class _Evaluator:
-    def __init__(self, formula: Formula, env: Mapping[str, Array]) -> None:
-        self.formula = formula
-        self.env = env
-
-    def eval(self, node: ast.expr) -> Array:
-        # Recursion is safe: parse() bounded the depth to MAX_DEPTH.
-        if isinstance(node, ast.Constant):
-            number = _literal_number(node)
-            assert number is not None  # guaranteed by parse()
-            return np.asarray(number)
-        if isinstance(node, ast.Name):
-            try:
-                return np.asarray(self.env[node.id], dtype=np.float64)
-            except KeyError:
-                raise ExprError(f"unknown name {node.id!r}", column=_column(node)) from None
-        if isinstance(node, ast.UnaryOp):
-            value = self.eval(node.operand)
-            return -value if isinstance(node.op, ast.USub) else value
-        if isinstance(node, ast.Attribute):  # only .T passes the whitelist
-            return np.asarray(self.eval(node.value).T)
-        if isinstance(node, ast.BinOp):
-            return self._binop(node)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        raise ExprError(f"cannot evaluate {type(node).__name__}")  # unreachable after parse
-
-    def _binop(self, node: ast.BinOp) -> Array:
-        text = self.formula.segment(node)
-        left = self.eval(node.left)
-        if isinstance(node.op, ast.Pow):
-            p = _literal_number(node.right)
-            assert p is not None  # guaranteed by parse()
-            return np.asarray(np.power(left, p))
-        right = self.eval(node.right)
-        if isinstance(node.op, ast.MatMult):
-            return _matmul(left, right, text)
-        return np.asarray(_elementwise(node.op, left, right, text))
-
-    def _call(self, node: ast.Call) -> Array:
-        assert isinstance(node.func, ast.Name)
-        name = node.func.id
-        args = [self.eval(arg) for arg in node.args]
-        if name == "outer":
-            _limit(args[0].size * args[1].size, self.formula.segment(node))
-        return np.asarray(FUNCTIONS[name][1](*args), dtype=np.float64)
-
-
 def evaluate(formula: Formula, env: Mapping[str, Array]) -> Array:
-    """Evaluate in float64. Raises :class:`ShapeError` or :class:`ExprLimitError`.
+    """Evaluate on one instance in float64. Raises :class:`ShapeError` or
+    :class:`ExprLimitError`. The batched evaluator (:mod:`verify.models.lstm.expr_eval`) does
+    the work on a batch of one, so both paths share every rule.
 
     Floating-point warnings (overflow, log of a negative number) are silenced: they
     produce inf/nan, which simply never compare equal to the reference.
     """
-    with np.errstate(all="ignore"):
-        return _Evaluator(formula, env).eval(formula.tree)
+    from verify.models.lstm.expr_eval import evaluate_batch
+
+    batched = {name: np.asarray(value, dtype=np.float64)[None] for name, value in env.items()}
+    return np.asarray(evaluate_batch(formula, batched)[0])

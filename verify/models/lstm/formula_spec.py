@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from verify.errors import SpecError
+from verify.input.yamldoc import Node
 from verify.models.lstm.expr import (
     FUNCTIONS,
     Array,
@@ -28,11 +29,17 @@ from verify.models.lstm.expr import (
     evaluate,
     parse,
 )
-from verify.models.lstm.instance import BASE_NAMES, MAX_SIZE, TARGETS, Instance
-from verify.input.yamldoc import Node
+from verify.models.lstm.expr_eval import evaluate_batch
+from verify.models.lstm.instance import WIDE_SIZE, Instance
+from verify.models.lstm.layouts import COLUMN, LAYOUTS, Layout
 
 _NAMES_HELP = ("x, h_prev, c_prev, i, f, o, cbar, c, h, tanh_c, W_g, U_g, b_g (g = i, f, o, c), "
-               "dh, dc, dc_next, f_next")
+               "dh, dc, dc_next, f_next, H, D")
+
+
+def names_help(layout: Layout) -> str:
+    return _NAMES_HELP if layout is COLUMN or layout.names == COLUMN.names else ", ".join(
+        layout.names)
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -52,6 +59,7 @@ class FormulaSpec:
     name: str | None
     defines: tuple[Entry, ...]
     claims: tuple[Entry, ...]
+    layout: Layout = COLUMN
 
     def closure(self, entry: Entry) -> tuple[Entry, ...]:
         """The defines ``entry`` reads, directly or not, in definition order."""
@@ -66,7 +74,7 @@ class FormulaSpec:
         read = set(entry.formula.names)
         for define in self.closure(entry):
             read |= define.formula.names
-        return [n for n in BASE_NAMES if n in read]
+        return [n for n in self.layout.names if n in read]
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -76,58 +84,91 @@ def _suggest(name: str, known: list[str]) -> str:
     return f" (did you mean {' or '.join(close_names)}?)" if close_names else ""
 
 
-def _parse_entry(name: str, node: Node, known: list[str]) -> Entry:
+def make_entry(name: str, text: str, known: list[str], layout: Layout = COLUMN,
+               line: int = 0, key: str = "") -> Entry:
+    """Parse one formula and check the names it reads; ExprError says what is wrong."""
+    formula = parse(text)
+    base = len(layout.names)
+    for used in sorted(formula.names):
+        if used not in known:
+            raise ExprError(f"unknown name {used!r}{_suggest(used, known)}. Available names: "
+                            f"{names_help(layout)}" + ("" if len(known) == base else
+                                                       ", and defined above: "
+                                                       + ", ".join(known[base:])))
+    return Entry(name, formula, line, key)
+
+
+def _parse_entry(name: str, node: Node, known: list[str], layout: Layout = COLUMN) -> Entry:
     if node.is_null or not node.is_scalar:
         raise node.error(f"{name!r} needs a formula (a single line such as 'W_i.T @ d_i')")
     try:
-        formula = parse(node.text())
+        return make_entry(name, node.text(), known, layout, node.line, node.key)
     except ExprError as exc:
-        raise node.error(f"cannot use this formula: {exc}") from None
-    for used in sorted(formula.names):
-        if used not in known:
-            raise node.error(f"unknown name {used!r}{_suggest(used, known)}. Available names: "
-                             f"{_NAMES_HELP}" + ("" if len(known) == len(BASE_NAMES) else
-                                                 ", and defined above: "
-                                                 + ", ".join(known[len(BASE_NAMES):])))
-    return Entry(name, formula, node.line, node.key)
+        message = str(exc)
+        raise node.error(message if message.startswith("unknown name") else
+                         f"cannot use this formula: {message}") from None
+
+
+def check_define_name(name: str, layout: Layout) -> str | None:
+    """Why ``name`` cannot be a helper name, or None."""
+    if not _IDENTIFIER.fullmatch(name) or keyword.iskeyword(name):
+        return f"{name!r} is not a usable name: use letters, digits and _, starting with a letter"
+    if name in layout.names or name in FUNCTIONS:
+        what = "function" if name in FUNCTIONS else "given quantity"
+        return f"{name!r} is already a {what}; choose another name for the definition"
+    return None
+
+
+def _layout(fields: dict[str, Node]) -> Layout:
+    if "layout" not in fields:
+        return COLUMN
+    node = fields["layout"]
+    layout = LAYOUTS.get(node.text()) if node.is_scalar and not node.is_null else None
+    if layout is None:
+        raise node.error(f"unknown layout; write one of {', '.join(LAYOUTS)} (default: "
+                         "column)")
+    return layout
 
 
 def load_spec(root: Node) -> FormulaSpec:
     """Validate a ``model: lstm-cell`` spec; every problem is a :class:`SpecError`."""
-    fields = root.mapping(allowed={"model", "name", "description", "define", "claim"},
+    fields = root.mapping(allowed={"model", "name", "description", "define", "claim", "layout"},
                           required={"model", "claim"})
-    known = list(BASE_NAMES)
-    defines: list[Entry] = []
-    if "define" in fields and not fields["define"].is_null:
-        for name, node in fields["define"].items():
-            if not _IDENTIFIER.fullmatch(name) or keyword.iskeyword(name):
-                raise node.error(f"{name!r} is not a usable name: use letters, digits and _, "
-                                 "starting with a letter")
-            if name in BASE_NAMES or name in FUNCTIONS:
-                what = "function" if name in FUNCTIONS else "given quantity"
-                raise node.error(f"{name!r} is already a {what}; choose another name for "
-                                 "the definition")
-            defines.append(_parse_entry(name, node, known))
-            known.append(name)
-    claim_node = fields["claim"]
-    claims: list[Entry] = []
-    for name, node in claim_node.items():
-        if name not in TARGETS:
-            raise node.error(f"unknown target {name!r}{_suggest(name, list(TARGETS))}. "
-                             f"Claimable targets: {', '.join(TARGETS)}")
-        claims.append(_parse_entry(name, node, known))
-    if not claims:
-        raise claim_node.error("'claim:' must name at least one gradient (e.g. 'dx: ...')")
-    spec_name = fields["name"].text() if "name" in fields else None
-    spec = FormulaSpec(root.path, spec_name, tuple(defines), tuple(claims))
-    _dry_run(spec)
+    spec = load_claims(root, fields, _layout(fields))
+    dry_run(spec)
     return spec
 
 
-def _dry_run(spec: FormulaSpec) -> None:
+def load_claims(root: Node, fields: dict[str, Node], layout: Layout) -> FormulaSpec:
+    """The ``define:`` and ``claim:`` parts of a spec, in ``layout``'s names and targets
+    (shared by every model whose claims are gradient formulas)."""
+    known = list(layout.names)
+    defines: list[Entry] = []
+    if "define" in fields and not fields["define"].is_null:
+        for name, node in fields["define"].items():
+            problem = check_define_name(name, layout)
+            if problem:
+                raise node.error(problem)
+            defines.append(_parse_entry(name, node, known, layout))
+            known.append(name)
+    claim_node = fields["claim"]
+    claims: list[Entry] = []
+    targets = list(layout.targets)
+    for name, node in claim_node.items():
+        if name not in layout.targets:
+            raise node.error(f"unknown target {name!r}{_suggest(name, targets)}. "
+                             f"Claimable targets: {', '.join(targets)}")
+        claims.append(_parse_entry(name, node, known, layout))
+    if not claims:
+        raise claim_node.error("'claim:' must name at least one gradient (e.g. 'dx: ...')")
+    spec_name = fields["name"].text() if "name" in fields else None
+    return FormulaSpec(root.path, spec_name, tuple(defines), tuple(claims), layout)
+
+
+def dry_run(spec: FormulaSpec) -> None:
     """Evaluate everything once at the largest sizes, so size limits fail as spec errors
     here (element counts only grow with the sizes) rather than halfway through a search."""
-    inst = Instance.filled(MAX_SIZE, MAX_SIZE, 0.5)
+    inst = Instance.filled(WIDE_SIZE, WIDE_SIZE, 0.5, spec.layout)
     env: dict[str, Array] = dict(inst.environment)
     for entry in (*spec.defines, *spec.claims):
         if not entry.formula.names <= env.keys():
@@ -165,4 +206,17 @@ def evaluate_claim(spec: FormulaSpec, entry: Entry, env: dict[str, Array],
     return evaluate(entry.formula, env)
 
 
-__all__ = ["Entry", "FormulaSpec", "Substitute", "evaluate_claim", "load_spec"]
+def evaluate_claim_batch(spec: FormulaSpec, entry: Entry, env: dict[str, Array]) -> Array:
+    """The claimed value on a batch (leading axis); ShapeError names the define that failed."""
+    env = dict(env)
+    for define in spec.closure(entry):
+        try:
+            env[define.name] = evaluate_batch(define.formula, env)
+        except ShapeError as exc:
+            raise ShapeError(f"in define {define.name}: {exc}") from None
+    return evaluate_batch(entry.formula, env)
+
+
+__all__ = ["Entry", "FormulaSpec", "Substitute", "check_define_name", "dry_run",
+           "evaluate_claim", "evaluate_claim_batch", "load_claims", "load_spec", "make_entry",
+           "names_help"]

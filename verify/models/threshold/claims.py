@@ -21,19 +21,10 @@ from verify.input.exact import to_float
 from verify.models.threshold.compile import FREE, StepTable
 from verify.linear.result import Result, Verdict
 from verify.models.threshold.solve import ask
-from verify.models.threshold.spec import Claim, Inequality, RnnSpec
+from verify.input.ineq import Inequality
+from verify.models.threshold.spec import Claim, RnnSpec
+from verify.models.threshold.trace import Trace, run
 from verify.linear.system import LinearSystem, Row, Status
-
-
-@dataclass(frozen=True)
-class Judgement:
-    verdict: str  # correct | incorrect | unknown
-    reason: str
-    details: dict[str, Any] = field(default_factory=dict)
-    points: tuple[str, ...] = ()
-    """The reason's findings, one each (text reports list them one per line)."""
-    summary: str = ""
-    """The reason's first clause, before the findings."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +38,27 @@ class Requirement:
     why_not: str
 
 
+@dataclass(frozen=True)
+class Judgement:
+    verdict: str  # correct | incorrect | unknown
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+    points: tuple[str, ...] = ()
+    """The reason's findings, one each (text reports list them one per line)."""
+    summary: str = ""
+    """The reason's first clause, before the findings."""
+    trace: Trace | None = None
+    """For a claimed witness: those weights run step by step (shown before the verdict)."""
+    matched: tuple[Requirement, ...] = ()
+    """For a ``because`` claim: each claimed inequality and the step it was matched to."""
+
+
 def judge(spec: RnnSpec, table: StepTable, result: Result, solver: str,
           timeout: float | None) -> Judgement:
     claim = spec.claim
     assert claim is not None
     if claim.witness is not None:
-        return _judge_witness(spec, claim, result)
+        return _judge_witness(spec, table, claim, result)
     if claim.because is not None:
         return _judge_because(spec, table, claim.because, result, solver, timeout)
     return _judge_realizable(claim, result)
@@ -75,7 +81,7 @@ def _judge_realizable(claim: Claim, result: Result) -> Judgement:
 
 # -- witness claims ---------------------------------------------------------------------------
 
-def _judge_witness(spec: RnnSpec, claim: Claim, result: Result) -> Judgement:
+def _judge_witness(spec: RnnSpec, table: StepTable, claim: Claim, result: Result) -> Judgement:
     values = {p: Fraction(claim.witness[p]) for p in spec.params}  # type: ignore[index]
     fixed = claim.witness_s0
     best: checker.StepFailure | None = None
@@ -92,20 +98,24 @@ def _judge_witness(spec: RnnSpec, claim: Claim, result: Result) -> Judgement:
         if ok:
             s0.append(ok[0])
             continue
-        _, f = max(fails, key=lambda vf: vf[1].t)  # type: ignore[union-attr]
+        v, f = max(fails, key=lambda vf: vf[1].t)  # type: ignore[union-attr]
         assert f is not None
         best = checker.StepFailure(j, f.t, f.x, f.s_prev, f.z, f.expected, f.got)
+        s0.append(v)
         break
     if best is None:
         checker.check_witness(spec, values, s0)  # trusted re-check of the whole verdict
         return Judgement("correct", "the claimed weights reproduce every output",
-                         {"s0": s0})
+                         {"s0": s0}, trace=run(table, values, tuple(s0)))
+    # sequences after the failing one are not traced; pad with their own s0 (or 0)
+    s0 += [seq.s0 or 0 for seq in spec.sequences[len(s0):]]
+    trace = run(table, values, tuple(s0), (best.sequence, best.t))
     reason = _explain_failure(spec, values, best)
     if result.verdict is Verdict.REALIZABLE:
         reason += " (the spec is realizable, but not with these weights: see the witness)"
     return Judgement("incorrect", reason, {"failure": {
         "sequence": best.sequence, "t": best.t, "x": str(best.x), "s_prev": best.s_prev,
-        "z": str(best.z), "expected": best.expected, "got": best.got}})
+        "z": str(best.z), "expected": best.expected, "got": best.got}}, trace=trace)
 
 
 def _single(spec: RnnSpec, j: int) -> RnnSpec:
@@ -176,7 +186,7 @@ def _judge_because(spec: RnnSpec, table: StepTable, because: tuple[Inequality, .
         for r in reqs]}
     if status is Status.UNKNOWN:
         return Judgement("unknown", "could not decide whether the listed inequalities are "
-                                    "jointly satisfiable", details)
+                                    "jointly satisfiable", details, matched=tuple(reqs))
     if status is Status.FEASIBLE:
         assert data is not None
         checker_ok = checker.satisfies_all(rows, data)
@@ -196,13 +206,15 @@ def _judge_because(spec: RnnSpec, table: StepTable, because: tuple[Inequality, .
         if result.verdict is Verdict.REALIZABLE:
             raise InternalError("required, contradictory rows but the spec is realizable")
         head = "the argument is sound"
-        return Judgement("correct", head + ": " + "; ".join(lines), details, tuple(lines), head)
+        return Judgement("correct", head + ": " + "; ".join(lines), details, tuple(lines), head,
+                         matched=tuple(reqs))
     head = "the argument does not prove it"
     if result.verdict is Verdict.UNREALIZABLE:
         head = "the conclusion (unrealizable) is right, but the argument does not prove it"
     elif result.verdict is Verdict.REALIZABLE:
         head = "the spec is realizable, so no argument can prove otherwise"
-    return Judgement("incorrect", head + ": " + "; ".join(lines), details, tuple(lines), head)
+    return Judgement("incorrect", head + ": " + "; ".join(lines), details, tuple(lines), head,
+                     matched=tuple(reqs))
 
 
 def _recheck_requirement(spec: RnnSpec, r: Requirement) -> None:

@@ -166,6 +166,8 @@ def _input_list(node: Node) -> Series:
     for i, raw in enumerate(raws):
         if not isinstance(raw.value, str) or raw.tag in (_BOOL, _NULL):
             _number(_element(node, i))  # raises the precise error
+        if raw.style and len(raw.value) > 1 and raw.value.isdigit():
+            raise _quoted_digits(_element(node, i))
         texts.append(raw.value.strip())
     try:
         return Series.from_texts(texts)
@@ -196,9 +198,20 @@ def _output_value(node: Node) -> int:
     if node.raw.tag == _BOOL:
         raise node.error(f"write 1 or 0, not {node.text()} (outputs are the numbers 0 and 1)")
     text = node.text().strip()
+    if node.raw.style and len(text) > 1 and text.isdigit():
+        raise _quoted_digits(node)
     if text not in ("0", "1"):
         raise node.error(f"outputs must be 0 or 1, not {text[:40]!r}")
     return int(text)
+
+
+def _quoted_digits(node: Node) -> SpecError:
+    """``["01", "10"]``: the numbers 1 and 10, or the digits of two strings? Not guessed."""
+    text = node.text()
+    return node.error(
+        f'the quoted "{text}" inside a list is ambiguous (the number {int(text)}, or the '
+        f'digits {", ".join(text)}?): inside a list write numbers unquoted, e.g. '
+        f'[{", ".join(text)}], or give the whole sequence as one string, e.g. "{text}"')
 
 
 def _number(node: Node) -> Fraction:

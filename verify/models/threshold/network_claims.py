@@ -34,6 +34,10 @@ class Judgement:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def count(k: int | None) -> str:
+    return f"{k} unit{'' if k == 1 else 's'}"
+
+
 def judge(spec: ThresholdSpec, answer: Answer, solver: Solver) -> Judgement:
     claim = spec.claim
     assert claim is not None
@@ -49,7 +53,7 @@ def judge(spec: ThresholdSpec, answer: Answer, solver: Solver) -> Judgement:
     if answer.status == "unknown":
         return Judgement("unknown", f"could not decide: {answer.reason}")
     if answer.status == "realizable":
-        return Judgement("correct", f"{answer.units} units do it (checked witness)",
+        return Judgement("correct", f"{count(answer.units)} do it (checked witness)",
                          {"units": answer.units})
     return Judgement("incorrect", f"no network with {spec.min_units} to "
                      f"{spec.shape.units} units does it (checked refutations)")
@@ -106,7 +110,7 @@ def _choose_s0(spec: ThresholdSpec, net: Network) -> tuple[tuple[int, ...], ...]
 def _judge_k(spec: ThresholdSpec, k: int, solver: Solver, *, claimed: bool) -> Judgement:
     result = solver.solve(k)
     if result.status == "unknown":
-        return Judgement("unknown", f"could not decide whether {k} units do it: "
+        return Judgement("unknown", f"could not decide whether {count(k)} do it: "
                          f"{result.reason}")
     fits = result.status == "realizable"
     details: dict[str, Any] = {"units": k}
@@ -126,24 +130,24 @@ def _judge_fewest(spec: ThresholdSpec, k: int, solver: Solver) -> Judgement:
         return Judgement("incorrect", f"the spec asks about {lowest} units or more")
     top = solver.solve(k)
     if top.status == "unknown":
-        return Judgement("unknown", f"could not decide whether {k} units do it: {top.reason}")
+        return Judgement("unknown", f"could not decide whether {count(k)} do it: {top.reason}")
     if top.status == "unrealizable":
-        return Judgement("incorrect", f"{k} units cannot do it (checked refutation)",
+        return Judgement("incorrect", f"{count(k)} cannot do it (checked refutation)",
                          {"units": k, "certificate": top.certificate})
     smaller = range(k - 1 if trusted.monotone_in_units(spec) else lowest, k)
     refutations = {}
     for j in (j for j in smaller if j >= lowest):
         r = solver.solve(j)
         if r.status == "unknown":
-            return Judgement("unknown", f"{k} units do it; could not decide {j}: {r.reason}")
+            return Judgement("unknown", f"{count(k)} do it; could not decide {j}: {r.reason}")
         if r.status == "realizable":
             assert r.network is not None
-            return Judgement("incorrect", f"{j} units already do it (checked witness)",
+            return Judgement("incorrect", f"{count(j)} already do it (checked witness)",
                              {"units": j, "witness": network_json(r.network)})
         assert r.certificate is not None
         refutations[j] = r.certificate
     assert top.network is not None
     trusted.check_fewest(spec, k, top.network, top.s0, refutations)
     below = (f"{k - 1} cannot" if refutations else "no smaller count is asked about")
-    return Judgement("correct", f"{k} units do it and {below} (checked witness and "
+    return Judgement("correct", f"{count(k)} do it and {below} (checked witness and "
                      "refutation)", {"units": k, "witness": network_json(top.network)})

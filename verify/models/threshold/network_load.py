@@ -21,6 +21,7 @@ import numpy as np
 from verify.errors import SpecError
 from verify.input.yamldoc import Node, load_file
 from verify.models.threshold.load import _BOOL, _bool, _number, _text
+from verify.models.threshold.model_keys import STEP_RNN_KEYS, refuse_foreign
 from verify.models.threshold.network import (
     BLOCKS,
     Domain,
@@ -31,7 +32,6 @@ from verify.models.threshold.network import (
     StepKind,
     ThresholdSpec,
 )
-from verify.models.threshold.model_keys import STEP_RNN_KEYS, refuse_foreign
 from verify.models.threshold.network_sequences import load_sequences
 
 MODEL = "threshold-rnn"
@@ -342,8 +342,8 @@ def _witness(node: Node, shape: Shape, min_units: int, n_sequences: int
                                f"{max(shape.observe)}")
     sized = Shape(shape.inputs, k, shape.readout, shape.observe)
     blocks = {b: _matrix(parts[b], b, sized) for b in ("W", "U", "b", *readout)}
-    net = Network(W=blocks["W"], U=blocks["U"], b=blocks["b"],  # type: ignore[arg-type]
-                  V=blocks.get("V", ()), c=blocks.get("c", ()))  # type: ignore[arg-type]
+    net = Network(W=blocks["W"], U=blocks["U"], b=blocks["b"],
+                  V=blocks.get("V", ()), c=blocks.get("c", ()))
     s0 = _witness_s0(parts["s0"], k, n_sequences) if "s0" in parts else None
     return net, s0
 

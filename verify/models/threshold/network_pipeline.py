@@ -18,9 +18,9 @@ from verify.errors import ExitCode, InternalError
 from verify.input.yamldoc import Node
 from verify.models.threshold import network_render as report
 from verify.models.threshold import observed
+from verify.models.threshold.fewest import fewest_units
 from verify.models.threshold.network import ThresholdSpec
 from verify.models.threshold.network_load import load_network_spec
-from verify.models.threshold.fewest import fewest_units
 from verify.models.threshold.search import SearchResult, search
 from verify.outcome import Options, Outcome
 from verify.trusted import network as trusted
@@ -68,6 +68,8 @@ def recheck(spec: ThresholdSpec, k: int, result: SearchResult) -> None:
         if result.status == "realizable":
             trusted.check_witness(spec, k, result.network, result.s0)
         elif result.status == "unrealizable":
+            if result.certificate is None:
+                raise CheckFailure("an unrealizable answer without a certificate")
             check_refutation(spec, result.certificate)
     except CheckFailure as exc:
         raise InternalError(f"the {k}-unit answer failed the trusted check: {exc}") from exc

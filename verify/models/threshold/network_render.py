@@ -106,8 +106,8 @@ def _header(spec: ThresholdSpec) -> list[str]:
     n = len(spec.sequences)
     steps = sum(len(s.outputs) for s in spec.sequences)
     head = spec.path + (f" — {spec.name}" if spec.name else "")
-    return [head, f"  threshold network: {shape.inputs} input(s), {units} unit(s), {outs}; "
-                  f"step(z) = 1 iff {rule}; {n} sequence{'s' if n != 1 else ''}, {steps} steps",
+    return [head, (f"  threshold network: {shape.inputs} input(s), {units} unit(s), {outs}; "
+                   f"step(z) = 1 iff {rule}; {n} sequence{'s' if n != 1 else ''}, {steps} steps"),
             f"  weights: {describe_domain(spec.weights)}; biases: {describe_domain(spec.bias)}"]
 
 
@@ -174,8 +174,8 @@ def _leaf_text(spec: ThresholdSpec, leaf: dict[str, Any], indent: str) -> list[s
     body = leaf["motzkin"]
     unit = body["unit"]
     what = "unit" if unit["kind"] == "state" else "readout unit"
-    lines = [f"{indent}{what} {unit['index']} cannot: its steps require these inequalities, "
-             "and adding them with these multipliers gives a contradiction:"]
+    lines = [(f"{indent}{what} {unit['index']} cannot: its steps require these inequalities, "
+              "and adding them with these multipliers gives a contradiction:")]
     const, strict = Fraction(0), False
     for r in body["rows"]:
         m = Fraction(r["multiplier"])

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from verify.input.datafiles import Table, read_table
 from verify.input.vectors import OutputTable, VectorSeries
 from verify.input.yamldoc import Node
-from verify.input.datafiles import Table, read_table
 from verify.models.threshold.load import _BOOL, _element, _number, _text
 from verify.models.threshold.network import DONT_CARE, NetSequence
 
@@ -50,7 +50,9 @@ def load_sequences(node: Node, declared: int | None, outputs: int,
             raise parts["output"].error(
                 f"output has {len(outs)} steps but input has {len(inputs)}; give exactly "
                 "one output vector per input vector")
-        out.append(NetSequence(inputs=inputs, outputs=outs, s0=own, line=entry.line))
+        # VectorSeries / OutputTable behave as the contract's tuples of tuples (lazily)
+        out.append(NetSequence(inputs=inputs, outputs=outs, s0=own,  # type: ignore[arg-type]
+                               line=entry.line))
     assert d is not None
     return tuple(out), d
 
@@ -173,10 +175,10 @@ def _output_vector(node: Node) -> list[int]:
         return vals  # type: ignore[return-value]
     out = []
     for e in entries:
-        text = e.text().strip() if e.is_scalar and e.raw.tag != _BOOL else None
-        if text not in _OUT:
+        word = e.text().strip() if e.is_scalar and e.raw.tag != _BOOL else ""
+        if word not in _OUT:
             raise e.error("output entries are 0, 1 or ? (any value is fine there)")
-        out.append(_OUT[text])  # type: ignore[index]
+        out.append(_OUT[word])
     return out
 
 

@@ -58,7 +58,7 @@ def applies(spec: ThresholdSpec) -> bool:
 def _outputs(seq: Any) -> np.ndarray:
     values = getattr(seq.outputs, "values", None)
     if values is not None:
-        return np.asarray(values)
+        return np.asarray(values, dtype=np.int8)
     return np.array([list(o) for o in seq.outputs], dtype=np.int8).reshape(
         len(seq.outputs), -1)
 
@@ -85,7 +85,7 @@ class Steps:
     @functools.cached_property
     def magnitude(self) -> np.ndarray:
         """|matrix|, for float error bounds (computed once, shared by the units)."""
-        return np.abs(self.matrix)
+        return np.asarray(np.abs(self.matrix), dtype=np.float64)
 
     def x_exact(self, r: int) -> tuple[Fraction, ...]:
         if self.x_ints is not None:
@@ -144,7 +144,7 @@ def situation_ids(steps: Steps) -> np.ndarray:
             _, key = np.unique(cols, axis=0, return_inverse=True)
     else:
         rng = np.random.default_rng(12345)
-        key = steps.matrix[:, :-1] @ rng.normal(size=steps.width - 1)
+        key = (steps.matrix[:, :-1] @ rng.normal(size=steps.width - 1)).astype(np.float64)
     _, inverse = np.unique(key, return_inverse=True)
     return np.asarray(inverse).reshape(-1)
 
@@ -453,16 +453,17 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
     notes: list[str] = []
     weights: list[tuple[Fraction, ...]] = []
     impossible: list[dict[str, Any]] = []
-    stats: dict[str, Any] = {"steps": int(len(steps.t)), "units": []}
+    stats: dict[str, Any] = {"steps": len(steps.t), "units": []}
     clash = first_clash(steps)
     if clash is not None:  # two steps in one situation that need different values
-        r, unit = clash
+        r, clashing = clash
         node = {"clash": {"sequence": int(steps.seq[r]), "t": int(steps.t[r]),
-                          "output": spec.shape.observe.index(unit)}}
+                          "output": spec.shape.observe.index(clashing)}}
         stats["seconds"] = time.monotonic() - start
-        cert = {"format": CERT_FORMAT, "units": spec.shape.units, "proof": node,
-                "size": {"nodes": 1, "leaves": 1, "depth": 1}}
-        return SearchResult("unrealizable", None, None, cert, "", stats)
+        clash_cert: dict[str, Any] = {"format": CERT_FORMAT, "units": spec.shape.units,
+                                      "proof": node,
+                                      "size": {"nodes": 1, "leaves": 1, "depth": 1}}
+        return SearchResult("unrealizable", None, None, clash_cert, "", stats)
     for i in range(spec.shape.units):
         unit = UnitSolver(steps, i, backend, deadline, notes)
         try:
@@ -472,7 +473,7 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
             tried = (f"observed states: each unit's linear system with the {backend} backend; "
                      f"stopped at unit {i}: {exc}")
             return SearchResult("unknown", None, None, None, tried, stats)
-        stats["units"].append({"unit": i, "distinct_rows": int(len(unit.candidates)),
+        stats["units"].append({"unit": i, "distinct_rows": len(unit.candidates),
                                "rounds": unit.rounds, "float_hint": unit.hinted})
         if cert is not None:
             impossible.append(cert)

@@ -4,6 +4,7 @@ checker -> report. This is the handler registered for ``model: step-rnn``."""
 from __future__ import annotations
 
 from verify.trusted import checker
+from verify.models.threshold.answer import StepRnnAnswer
 from verify.models.threshold.claims import judge
 from verify.errors import ExitCode, InternalError
 from verify.models.threshold.load import load_rnn_spec
@@ -45,4 +46,5 @@ def check_spec(root: Node, options: Options) -> Outcome:
         code = ExitCode.CLAIM_INCORRECT
     return Outcome(spec.path, result.verdict.value, code,
                    report.to_json(spec, table, result, judgement),
-                   report.to_text(spec, table, result, judgement))
+                   report.to_text(spec, table, result, judgement),
+                   StepRnnAnswer(spec, table, result, judgement))

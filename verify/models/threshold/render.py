@@ -12,14 +12,14 @@ import decimal
 from fractions import Fraction
 from typing import Any
 
-from verify.models.threshold.claims import Judgement
+from verify.models.threshold.claims import Judgement, Requirement
 from verify.models.threshold.compile import FREE, StepTable
 from verify.models.threshold.reduce import same_row_steps
 from verify.linear.result import Certificate, CitedRow, Proof, Result, Verdict
 from verify.models.threshold.spec import RnnSpec, StepKind
+from verify.models.threshold.trace import Trace, TraceRow, run
 
 CERT_FORMAT = "verify-certificate/1"
-TABLE_ROWS = 12
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -76,9 +76,39 @@ def to_json(spec: RnnSpec, table: StepTable, result: Result,
     elif result.note:
         out["note"] = result.note
     if judgement is not None:
-        out["claim"] = {"verdict": judgement.verdict, "reason": judgement.reason,
-                        **judgement.details}
+        out["claim"] = _claim_json(table, judgement)
     return out
+
+
+def _claim_json(table: StepTable, judgement: Judgement) -> dict[str, Any]:
+    out = {"verdict": judgement.verdict, "reason": judgement.reason, **judgement.details}
+    if judgement.trace is not None:
+        out["trace"] = trace_json(judgement.trace)
+    if judgement.matched:  # each claimed inequality gains the step row it was matched to
+        out["inequalities"] = [dict(entry) for entry in out["inequalities"]]
+        for entry, r in zip(out["inequalities"], judgement.matched):
+            if r.sequence is not None and r.t is not None:
+                entry["step"] = _step_json(table, table.index(r.sequence, r.t))
+    return out
+
+
+def _step_json(table: StepTable, k: int) -> dict[str, Any]:
+    row = table.row(k)
+    return {"x": str(table.x_exact(k)), "s_prev": int(table.s_prev[k]),
+            "output": int(table.y[k]),
+            "requires": {"coefficients": {p: str(c) for p, c in
+                                          zip(table.spec.params, row.coefficients)},
+                         "relation": row.relation}}
+
+
+def trace_json(trace: Trace) -> dict[str, Any]:
+    """Claimed weights run step by step: the shown rows (a window when the spec is long)."""
+    fail = trace.first_failure
+    return {"weights": {p: str(v) for p, v in trace.weights.items()}, "s0": list(trace.s0),
+            "steps": trace.steps, "complete": trace.complete,
+            "first_failure": None if fail is None else {"sequence": fail[0], "t": fail[1]},
+            "rows": [{"sequence": r.sequence, "t": r.t, "x": str(r.x), "s_prev": r.s_prev,
+                      "z": str(r.z), "s": r.s, "want": r.want} for r in trace.rows]}
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -169,33 +199,116 @@ def _short(q: Fraction) -> str:
         return "≈" + format(decimal.Decimal(q.numerator) / q.denominator, ".5g")
 
 
-def _step_table(spec: RnnSpec, table: StepTable, result: Result) -> list[str]:
-    assert result.witness is not None
-    w = result.witness.values
-    rows = ["   seq    t       x_t  s_(t-1)          z  s_t  want" if len(spec.sequences) > 1
+def _trace_table(spec: RnnSpec, trace: Trace, marked: bool) -> list[str]:
+    """Rows of a trace; ``marked`` flags wrong outputs (the first one by name) and the gaps
+    of a windowed trace."""
+    many = len(spec.sequences) > 1
+    rows = ["   seq    t       x_t  s_(t-1)          z  s_t  want" if many
             else "     t       x_t  s_(t-1)          z  s_t  want"]
-    shown = 0
-    for k in range(len(table)):
-        if shown >= TABLE_ROWS:
-            break
-        j = int(table.seq[k])
-        sp = int(table.s_prev[k])
-        if sp == FREE:
-            sp = result.witness.s0[j]
-        x = table.x_exact(k)
-        z = w["w1"] * x + w["w2"] * sp + w["b"]
-        s = int(z > 0) if spec.step is StepKind.STRICT else int(z >= 0)
-        lead = f"   {j:>3}" if len(spec.sequences) > 1 else ""
-        rows.append(f"{lead}  {int(table.t[k]):>4}  {_short(x):>8}  {sp:>7}  {_short(z):>9}  "
-                    f"{s:>3}  {int(table.y[k]):>4}")
-        shown += 1
-    if len(table) > shown:
-        rows.append(f"  … {len(table) - shown} more steps, all reproduced (checked exactly)")
+    prev: TraceRow | None = None
+    for r in trace.rows:
+        if marked and prev is not None and (r.sequence, r.t) != (prev.sequence, prev.t + 1) \
+                and r.t != 1:
+            rows.append("     …")
+        lead = f"   {r.sequence:>3}" if many else ""
+        line = (f"{lead}  {r.t:>4}  {_short(r.x):>8}  {r.s_prev:>7}  {_short(r.z):>9}  "
+                f"{r.s:>3}  {r.want:>4}")
+        if marked and not r.ok:
+            first = trace.first_failure == (r.sequence, r.t)
+            line += "  ✗ first wrong output" if first else "  ✗"
+        rows.append(line)
+        prev = r
     return rows
+
+
+def _witness_table(spec: RnnSpec, table: StepTable, result: Result) -> list[str]:
+    assert result.witness is not None
+    trace = run(table, result.witness.values, result.witness.s0)
+    rows = _trace_table(spec, trace, marked=False)
+    if not trace.complete:
+        rows.append(f"  … {trace.steps - len(trace.rows)} more steps, all reproduced "
+                    "(checked exactly)")
+    return rows
+
+
+def _claimed_trace_text(spec: RnnSpec, trace: Trace) -> list[str]:
+    vals = ", ".join(f"{p} = {v}" for p, v in trace.weights.items())
+    free = any(s.s0 is None for s in spec.sequences)
+    lines = [f"  the claimed weights, {vals}" + (f" (s0 = {list(trace.s0)})" if free else "")
+             + ", step by step:"]
+    lines += ["  " + r for r in _trace_table(spec, trace, marked=True)]
+    if not trace.complete:
+        rest = trace.steps - len(trace.rows)
+        lines.append(f"    … {rest} more steps not shown" + (
+            "" if trace.first_failure else ", all reproduced (checked exactly)"))
+    return lines
+
+
+def _matched_text(spec: RnnSpec, table: StepTable, reqs: tuple[Requirement, ...]) -> list[str]:
+    """Each claimed inequality beside the step it was matched to, and what that step needs."""
+    where = [("—" if r.sequence is None or r.t is None else _where(spec, r.sequence, r.t))
+             for r in reqs]
+    width = max(len("claimed"), *(len(r.inequality.text) for r in reqs))
+    at = max(len("step"), *(len(w) for w in where))
+    lines = [(f"    {'claimed':<{width}}   {'step':<{at}}  {'x_t':>6}  s_(t-1)  want   "
+              "that step requires")]
+    for r, w in zip(reqs, where):
+        if r.sequence is None or r.t is None:
+            lines.append(f"    {r.inequality.text:<{width}}   {w:<{at}}  (no step requires it)")
+            continue
+        k = table.index(r.sequence, r.t)
+        row = table.row(k)
+        lines.append(f"    {r.inequality.text:<{width}}   {w:<{at}}  {_short(table.x_exact(k)):>6}"
+                     f"  {int(table.s_prev[k]):>7}  {int(table.y[k]):>4}   "
+                     f"{linear_form(row.coefficients, spec.params)} {_rel(row.strict)} 0")
+    return lines
+
+
+def _verdict_text(spec: RnnSpec, table: StepTable, result: Result, lead: str,
+                  with_table: bool) -> list[str]:
+    """The tool's own answer: the witness and its table, a proof, or unknown."""
+    lines = []
+    if result.verdict is Verdict.REALIZABLE:
+        assert result.witness is not None
+        vals = ", ".join(f"{p} = {v}" for p, v in result.witness.values.items())
+        free = any(s.s0 is None for s in spec.sequences)
+        lines.append(f"  {lead}REALIZABLE: {vals}" + (
+            f"  (s0 = {list(result.witness.s0)})" if free else ""))
+        if with_table:
+            lines += ["  " + r for r in _witness_table(spec, table, result)]
+    elif result.verdict is Verdict.UNREALIZABLE:
+        assert result.proof is not None
+        lines.append(f"  {lead}UNREALIZABLE: no weights w1, w2, b produce these outputs.")
+        lines += _proof_text(spec, table, result.proof, {}, "  ")
+        if isinstance(result.proof, Certificate) and any(s.s0 is None for s in spec.sequences):
+            lines.append("  this holds for every choice of the free s0: no row above depends "
+                         "on it, so no case split is needed")
+    else:
+        lines.append(f"  {lead}UNKNOWN: {result.note or 'the solver gave up'} "
+                     "(try a larger --timeout or --solver lp)")
+    if result.verdict is not Verdict.UNKNOWN:
+        lines.append(f"  (solved by {result.backend}; re-checked exactly by the checker)")
+    if result.note and result.verdict is not Verdict.UNKNOWN:
+        lines.append(f"  note: {result.note}")
+    return lines
+
+
+def _claim_text(spec: RnnSpec, table: StepTable, judgement: Judgement) -> list[str]:
+    lines = []
+    if judgement.points:
+        lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.summary}:")
+        lines += [f"    - {p}" for p in judgement.points]
+    else:
+        lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.reason}")
+    if judgement.matched:
+        lines += _matched_text(spec, table, judgement.matched)
+    return lines
 
 
 def to_text(spec: RnnSpec, table: StepTable, result: Result,
             judgement: Judgement | None) -> str:
+    """The report of one spec. A claimed witness comes first, run with its own weights, then
+    the verdict on it, then the tool's own answer (its table only where the claim fails)."""
     rule = "z > 0" if spec.step is StepKind.STRICT else "z ≥ 0"
     s0s = sorted({("free" if s.s0 is None else str(s.s0)) for s in spec.sequences})
     n = len(spec.sequences)
@@ -203,30 +316,13 @@ def to_text(spec: RnnSpec, table: StepTable, result: Result,
     summary = (f"  s_t = step(w1·x_t + w2·s_(t-1) + b), step(z) = 1 iff {rule}; "
                f"s0 = {'/'.join(s0s)}; {n} sequence{'s' if n != 1 else ''}, {len(table)} steps")
     lines = [head, summary]
-    if result.verdict is Verdict.REALIZABLE:
-        assert result.witness is not None
-        vals = ", ".join(f"{p} = {v}" for p, v in result.witness.values.items())
-        lines.append(f"  REALIZABLE: {vals}" + (
-            f"  (s0 = {list(result.witness.s0)})" if "free" in s0s else ""))
-        lines += ["  " + r for r in _step_table(spec, table, result)]
-    elif result.verdict is Verdict.UNREALIZABLE:
-        assert result.proof is not None
-        lines.append("  UNREALIZABLE: no weights w1, w2, b produce these outputs.")
-        lines += _proof_text(spec, table, result.proof, {}, "  ")
-        if isinstance(result.proof, Certificate) and any(s.s0 is None for s in spec.sequences):
-            lines.append("  this holds for every choice of the free s0: no row above depends "
-                         "on it, so no case split is needed")
-    else:
-        lines.append(f"  UNKNOWN: {result.note or 'the solver gave up'} "
-                     "(try a larger --timeout or --solver lp)")
-    if result.verdict is not Verdict.UNKNOWN:
-        lines.append(f"  (solved by {result.backend}; re-checked exactly by the checker)")
-    if result.note and result.verdict is not Verdict.UNKNOWN:
-        lines.append(f"  note: {result.note}")
+    if judgement is not None and judgement.trace is not None:
+        lines += _claimed_trace_text(spec, judgement.trace)
+        lines += _claim_text(spec, table, judgement)
+        lines += _verdict_text(spec, table, result, "the tool's answer: ",
+                               with_table=judgement.verdict != "correct")
+        return "\n".join(lines)
+    lines += _verdict_text(spec, table, result, "", with_table=True)
     if judgement is not None:
-        if judgement.points:
-            lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.summary}:")
-            lines += [f"    - {p}" for p in judgement.points]
-        else:
-            lines.append(f"  claim: {judgement.verdict.upper()} — {judgement.reason}")
+        lines += _claim_text(spec, table, judgement)
     return "\n".join(lines)
