@@ -162,7 +162,7 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], inverse
 
 
-def _path(levels: list[tuple[np.ndarray, ...]], i: int, a: int) -> tuple[int, ...]:
+def _path(levels: list[Any], i: int, a: int) -> tuple[int, ...]:
     """The string that reaches pair i of the last level, then symbol a."""
     string = [a]
     for _, parents, symbols in reversed(levels[1:]):

@@ -16,6 +16,7 @@ Every design is re-checked by the trusted product exploration, every impossibili
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -219,10 +220,10 @@ def behaviour_checks(spec: ThresholdSpec, result: dict[str, Any]) -> list[Check]
         k = attempt["units"]
         if attempt["status"] == "realizable":
             checks.append((f"the {k}-unit design",
-                           lambda a=attempt: _recheck_design(spec, table, a)))
+                           functools.partial(_recheck_design, spec, table, attempt)))
         elif attempt["status"] == "unrealizable":
-            checks.append((f"the certificate that {k} units cannot", lambda a=attempt:
-                           product.check_impossibility(spec, a["certificate"])))
+            checks.append((f"the certificate that {k} units cannot", functools.partial(
+                product.check_impossibility, spec, attempt["certificate"])))
     return checks
 
 
