@@ -46,18 +46,27 @@ def load_rnn_path(path: str) -> RnnSpec:
     return load_rnn_spec(load_file(path))
 
 
-def load_rnn_spec(root: Node) -> RnnSpec:
-    """Validate a composed spec (a mapping) into an :class:`RnnSpec`."""
-    refuse_foreign(root, THRESHOLD_KEYS, "threshold-rnn")
-    fields = root.mapping(allowed=TOP_KEYS, required={"model"})
-    model = _text(fields["model"])
-    if model != MODEL:
-        raise fields["model"].error(f"this loader reads 'model: {MODEL}' specs, not {model!r}")
+def open_spec(root: Node, model: str, allowed: set[str], foreign: dict[str, str],
+              other_model: str) -> tuple[dict[str, Node], str | None]:
+    """The checks every threshold-model spec starts with: keys of the other model named as
+    such, only ``allowed`` keys, the right ``model:``; returns the fields and the name
+    (``description`` is read and checked, then ignored)."""
+    refuse_foreign(root, foreign, other_model)
+    fields = root.mapping(allowed=allowed, required={"model"})
+    found = _text(fields["model"])
+    if found != model:
+        raise fields["model"].error(f"this loader reads 'model: {model}' specs, not {found!r}")
     name = None
     if "name" in fields and not fields["name"].is_null:
         name = _text(fields["name"])
     if "description" in fields and not fields["description"].is_null:
         _text(fields["description"])
+    return fields, name
+
+
+def load_rnn_spec(root: Node) -> RnnSpec:
+    """Validate a composed spec (a mapping) into an :class:`RnnSpec`."""
+    fields, name = open_spec(root, MODEL, TOP_KEYS, THRESHOLD_KEYS, "threshold-rnn")
     step = StepKind.STRICT
     if "step" in fields:
         word = _text(fields["step"])
@@ -70,7 +79,7 @@ def load_rnn_spec(root: Node) -> RnnSpec:
     base = Path(root.path).parent
     sequences = _sequences(root, fields, s0, base)
     claim = _claim(fields["claim"], len(sequences)) if "claim" in fields else None
-    return RnnSpec(path=root.path, name=name, model=model, step=step,
+    return RnnSpec(path=root.path, name=name, model=MODEL, step=step,
                    sequences=tuple(sequences), claim=claim)
 
 

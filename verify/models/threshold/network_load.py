@@ -20,7 +20,7 @@ import numpy as np
 
 from verify.errors import SpecError
 from verify.input.yamldoc import Node, load_file
-from verify.models.threshold.load import _BOOL, _bool, _number, _text
+from verify.models.threshold.load import _BOOL, _bool, _number, _text, open_spec
 from verify.models.threshold.model_keys import STEP_RNN_KEYS, refuse_foreign
 from verify.models.threshold.network import (
     BLOCKS,
@@ -40,20 +40,15 @@ TOP_KEYS = {"name", "description", "model", "inputs", "units", "readout", "obser
 SEQUENCE_KEYS = {"name", "input", "output", "s0"}
 CLAIM_KEYS = {"realizable", "witness", "units", "fewest_units"}
 WITNESS_KEYS = {*BLOCKS, "s0"}
+
+
 def load_network_path(path: str) -> ThresholdSpec:
     return load_network_spec(load_file(path))
 
 
 def load_network_spec(root: Node) -> ThresholdSpec:
     """Validate a composed spec (a mapping) into a :class:`ThresholdSpec`."""
-    refuse_foreign(root, STEP_RNN_KEYS, "step-rnn")
-    fields = root.mapping(allowed=TOP_KEYS, required={"model"})
-    model = _text(fields["model"])
-    if model != MODEL:
-        raise fields["model"].error(f"this loader reads 'model: {MODEL}' specs, not {model!r}")
-    name = _text(fields["name"]) if "name" in fields and not fields["name"].is_null else None
-    if "description" in fields and not fields["description"].is_null:
-        _text(fields["description"])
+    fields, name = open_spec(root, MODEL, TOP_KEYS, STEP_RNN_KEYS, "step-rnn")
     step = _step(fields["step"]) if "step" in fields else StepKind.STRICT
     if "units" not in fields:
         raise root.error("missing required key 'units': give the number of state units "
