@@ -17,18 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
+from verify.errors import SpecError
+from verify.input import limits
 from verify.input.datafiles import read_bits, read_numbers
 from verify.input.exact import Series, parse_number
-from verify.input import limits
-from verify.input.limits import MAX_STEPS
 from verify.input.ineq import parse_inequality
+from verify.input.limits import MAX_STEPS
+from verify.input.yamldoc import Node, load_file
 from verify.models.threshold.model_keys import (
     THRESHOLD_KEYS,
     THRESHOLD_WITNESS_KEYS,
     refuse_foreign,
 )
 from verify.models.threshold.spec import PARAMS, Claim, Inequality, RnnSpec, Sequence, StepKind
-from verify.input.yamldoc import Node, load_file
 
 MODEL = "step-rnn"
 TOP_KEYS = {"name", "description", "model", "step", "s0", "input", "output", "sequences",
