@@ -189,7 +189,7 @@ STAGES = ("load", "compile", "reduce", "solve", "check", "report")
 def _timed_pipeline(times: dict[str, float]) -> Iterator[None]:
     """Wrap the stage functions ``check_spec`` calls, so its own run is broken down."""
     from verify.models.threshold import pipeline
-    from verify.report import rnn
+    from verify.models.threshold import render as rnn
 
     def timed(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
