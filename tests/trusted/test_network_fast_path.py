@@ -99,3 +99,14 @@ def test_a_tie_that_float64_gets_wrong_is_decided_exactly():
         assert "t=2: output 0 is 0, expected 1" in str(exc)
     else:
         raise AssertionError("a wrong output at t=2 was accepted")
+
+
+def test_weights_beyond_float64_are_checked_exactly():
+    # 10**400 is no float64 (it rounds to inf): the check must still decide every step
+    xs = [(Fraction(1),), (Fraction(0),)]
+    W, U, b = [[10**400]], [[0]], [Fraction(-1)]
+    right = spec_of(1, True, xs, [(1,), (0,)], (0,))
+    trusted.check_witness(right, 1, net(W, U, b), ((0,),))
+    wrong = spec_of(1, True, xs, [(0,), (0,)], (0,))
+    found = trusted.first_difference(wrong, net(W, U, b), ((0,),))
+    assert found is not None and found.t == 1 and found.z == (Fraction(10**400 - 1),)
