@@ -42,7 +42,7 @@ from verify.gradcheck.judge import (
 )
 from verify.gradcheck.runner import Child, Crash, Hang, InProcess, LoadFailed, Setup
 from verify.gradcheck.usercode import LIBRARY_PATHS, UserCode
-from verify.models.lstm.formula import _hypothesis_storage_elsewhere
+from verify.models.lstm.batch import hypothesis_storage_elsewhere
 
 Facts = dict[str, Any]
 SHRINK_SECONDS = 8.0  # shrinking is a nicety: past this, report the smallest seen so far
@@ -245,7 +245,7 @@ def check(request: Request, *, code: UserCode | None = None) -> Report:
     names = {"forward": runner.info["forward"], "backward": runner.info["backward"]}
     run = _Run(request, runner, names, started + request.timeout)
     try:
-        with _hypothesis_storage_elsewhere():
+        with hypothesis_storage_elsewhere():
             return _flow(run, runner.info.get("autograd", False))
     finally:
         runner.close()

@@ -3,14 +3,14 @@ the formula checker of :mod:`verify.models.lstm`, cheaply enough for a class.
 
 Three things make a formula answer cost milliseconds instead of a spec check's second:
 
-* the instances are drawn once per question (:func:`draw_instances`), with the very
-  settings and seed of :func:`verify.models.lstm.formula.survey`, so the first failing
-  instance, and hence the shrunk counterexample, is the one ``verify check`` reports;
+* the instances are drawn and their reference passes computed once per question
+  (:func:`verify.models.lstm.batch.prepare`), and every formula is evaluated on all of
+  them at once, with ``verify check``'s verdicts and counterexamples;
 * an answer is split per target, and a part's key is its normalised formula (the parsed
   tree of the claim and of the defines it reads), so each distinct formula is judged once
   per question, however many students wrote it;
-* judging goes through :class:`FormulaJudge`, a seam where a faster (batched) judge can
-  plug in without touching the grading flow.
+* judging goes through :class:`FormulaJudge`, a seam where another judge can plug in
+  without touching the grading flow.
 
 Float64 comparisons, like the checker it reuses: "correct" means "agreed on every drawn
 instance".
@@ -31,29 +31,13 @@ from verify.grading.assignment import check_components
 from verify.grading.question import Component, Part, Question, QuestionConfig, QuestionGrade
 from verify.input.yamldoc import Node
 from verify.models.lstm import formula
+from verify.models.lstm.batch import hypothesis_storage_elsewhere
+from verify.models.lstm.batch import prepare as prepare_batch
 from verify.models.lstm.formula_spec import Entry, FormulaSpec, load_spec
-from verify.models.lstm.instance import TARGETS, Instance, instances
+from verify.models.lstm.instance import TARGETS
 from verify.outcome import Options
 
 SPEC_KEYS = {"model", "name", "description", "define"}
-
-
-def draw_instances(options: Options) -> tuple[Instance, ...]:
-    """The instances :func:`~verify.models.lstm.formula.survey` would draw, in order, with
-    their forward and reference passes computed (once, here)."""
-    from hypothesis import given, seed
-    drawn: list[Instance] = []
-
-    @seed(options.seed)
-    @formula._settings(options)  # type: ignore[attr-defined]
-    @given(instances())
-    def record(inst: Instance) -> None:
-        inst.reference  # noqa: B018 - compute the cached forward/backward pass now
-        drawn.append(inst)
-
-    with formula._hypothesis_storage_elsewhere():  # type: ignore[attr-defined]
-        record()
-    return tuple(drawn)
 
 
 class FormulaJudge(Protocol):
@@ -65,50 +49,23 @@ class FormulaJudge(Protocol):
 
 
 @dataclass
-class InstanceSetJudge:
-    """Evaluate the claim on the question's drawn instances; on the first failure, hand
-    over to the checker's :func:`~verify.models.lstm.formula.check_target`, which shrinks
-    it (hypothesis) and names the likely mistake."""
-
-    drawn: tuple[Instance, ...]
-    options: Options
-
-    def __call__(self, spec: FormulaSpec, entry: Entry,
-                 deadline: float | None) -> dict[str, Any]:
-        failing = next((inst for inst in self.drawn
-                        if formula.judge(spec, entry, inst) is not None), None)
-        with formula._hypothesis_storage_elsewhere():  # type: ignore[attr-defined]
-            return formula.check_target(spec, entry, self.options, failing, deadline)
-
-
-@dataclass
 class BatchJudge:
-    """The batched checker of issue 9 (``verify.models.lstm.batch``), when it is there:
-    one prepared instance set per question, every formula judged on it at once, as
-    ``verify check`` then does."""
+    """The batched formula checker (``verify.models.lstm.batch``): one prepared instance set
+    per question, every formula judged on it at once, with ``verify check``'s verdicts."""
 
     prepared: Any
 
     def __call__(self, spec: FormulaSpec, entry: Entry,
                  deadline: float | None) -> dict[str, Any]:
-        from verify.models.lstm.batch import hypothesis_storage_elsewhere  # type: ignore
         with hypothesis_storage_elsewhere():
-            result: dict[str, Any] = formula.judge_entry(  # type: ignore[attr-defined]
-                self.prepared, spec, entry, deadline)
+            result: dict[str, Any] = formula.judge_entry(self.prepared, spec, entry, deadline)
             return result
 
 
 def default_judge(spec: FormulaSpec, options: Options) -> FormulaJudge:
-    """The fastest judge this checkout has: the batched one when the LSTM package offers
-    it (``prepare`` + ``judge_entry``), else the instance set drawn here. Either way the
-    instances are drawn once per question and the verdicts are ``verify check``'s."""
-    try:
-        from verify.models.lstm.batch import prepare as prepare_batch  # type: ignore
-    except ImportError:
-        return InstanceSetJudge(draw_instances(options), options)
-    from verify.models.lstm.batch import hypothesis_storage_elsewhere  # type: ignore
+    """The batched judge, its instances drawn once per question."""
     with hypothesis_storage_elsewhere():
-        return BatchJudge(prepare_batch(spec.layout, options))  # type: ignore[attr-defined]
+        return BatchJudge(prepare_batch(spec.layout, options))
 
 
 @dataclass(frozen=True)
@@ -311,5 +268,4 @@ def _define_root(spec_root: Node, define: Node | None) -> Node:
     return Node(raw, spec_root.path, "")
 
 
-__all__ = ["BatchJudge", "FormulaJudge", "InstanceSetJudge", "LstmQuestion", "default_judge",
-           "draw_instances", "prepare"]
+__all__ = ["BatchJudge", "FormulaJudge", "LstmQuestion", "default_judge", "prepare"]

@@ -68,11 +68,6 @@ from verify.models.lstm.precision import RTOL as PRECISE_RTOL
 from verify.models.lstm.precision import reads
 from verify.outcome import Options, Outcome
 
-# The names these helpers had before they moved to verify.models.lstm.batch (callers that
-# predate the move, e.g. a grader's fallback path, keep working).
-_settings = settings_for
-_hypothesis_storage_elsewhere = hypothesis_storage_elsewhere
-
 
 @dataclass(frozen=True)
 class Mismatch:
