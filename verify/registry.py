@@ -4,6 +4,7 @@ so checking a step-RNN spec never imports the LSTM code (and vice versa)."""
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from verify.outcome import Handler
 
@@ -23,8 +24,10 @@ def names() -> list[str]:
 
 def handler(name: str) -> Handler | None:
     target = _HANDLERS.get(name)
-    if target is None:
-        return None
+    return None if target is None else load_target(target)
+
+
+def load_target(target: str) -> Any:
+    """``"package.module:function"`` -> the function, importing its module only now."""
     module, attr = target.split(":")
-    fn: Handler = getattr(importlib.import_module(module), attr)
-    return fn
+    return getattr(importlib.import_module(module), attr)

@@ -8,11 +8,11 @@ and solves the spec once. Kinds are imported lazily, by name, like the models in
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 from verify.grading.question import Question, QuestionConfig
 from verify.input.yamldoc import Node
+from verify.registry import load_target
 
 Prepare = Callable[[QuestionConfig, Node, Node], Question]
 
@@ -37,6 +37,5 @@ def get(model: str) -> Prepare | None:
     target = _KINDS.get(model)
     if target is None:
         return None
-    module, attr = target.split(":")
-    fn: Prepare = getattr(importlib.import_module(module), attr)
+    fn: Prepare = load_target(target)
     return fn

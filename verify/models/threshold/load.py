@@ -259,12 +259,13 @@ def _text(node: Node) -> str:
     return node.text()
 
 
-def _s0(node: Node) -> int | None:
+def _s0(node: Node, hint: str = "; free lets the solver choose the initial state"
+        ) -> int | None:
+    """0, 1 or free (None); ``hint`` ends the message for anything else."""
     text = node.text().strip() if node.is_scalar and not node.is_null else None
     if node.raw.tag == _BOOL or text not in ("0", "1", "free"):
         shown = text if text is not None else node.kind_name()
-        raise node.error(f"s0 must be 0, 1 or free (found {shown!r}); free lets the "
-                         "solver choose the initial state")
+        raise node.error(f"s0 must be 0, 1 or free (found {shown!r}){hint}")
     return None if text == "free" else int(text)
 
 

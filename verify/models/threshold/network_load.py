@@ -20,7 +20,7 @@ import numpy as np
 
 from verify.errors import SpecError
 from verify.input.yamldoc import Node, load_file
-from verify.models.threshold.load import _BOOL, _bool, _number, _text, open_spec
+from verify.models.threshold.load import _BOOL, _bool, _number, _s0, _text, open_spec
 from verify.models.threshold.model_keys import STEP_RNN_KEYS, refuse_foreign
 from verify.models.threshold.network import (
     BLOCKS,
@@ -181,12 +181,7 @@ def _domain(node: Node) -> Domain:
 
 
 def _s0_entry(node: Node) -> int | None:
-    text = node.text().strip() if node.is_scalar and not node.is_null else None
-    if node.raw.tag == _BOOL or text not in ("0", "1", "free"):
-        shown = text if text is not None else node.kind_name()
-        raise node.error(f"s0 must be 0, 1 or free (found {shown!r}), or a list with one "
-                         "of them per unit")
-    return None if text == "free" else int(text)
+    return _s0(node, ", or a list with one of them per unit")
 
 
 def _s0_vector(node: Node, units: int, min_units: int) -> tuple[int | None, ...]:
