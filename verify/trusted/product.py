@@ -26,7 +26,7 @@ import numpy as np
 
 from verify.input import window
 from verify.trusted import network
-from verify.trusted.checker import CheckFailure
+from verify.trusted.core import CheckFailure
 
 FORMAT = "verify-behaviour-certificate/1"
 DONT_CARE = -1
