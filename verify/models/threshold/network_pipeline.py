@@ -147,7 +147,7 @@ def check_spec(root: Node, options: Options) -> Outcome:
 
 def _behaviour_outcome(spec: ThresholdSpec, options: Options) -> Outcome:
     """``behaviour:`` specs are judged by the behaviour module (issue 12)."""
-    from verify.models.threshold import behaviour  # type: ignore[attr-defined]
+    from verify.models.threshold import behaviour
 
     outcome: Outcome = behaviour.check_behaviour(spec, options)
     return outcome
