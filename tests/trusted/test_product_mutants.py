@@ -144,6 +144,20 @@ def test_pairs_counts_each_pair_reached_once(case):
     assert result.pairs == _reachable_pairs(spec, network, (s0,) * k, delta, depth)
 
 
+def test_two_ways_into_one_new_pair_count_once():
+    # the unit copies the input (z = x - 1), the output reads it (y = s); the machine
+    # says y = x in every state. Pairs (s, q), breadth first from (0, q0):
+    #   level 1: (0, q1), (1, q2)
+    #   level 2: (0, q1) [seen], (1, q0), (0, q1) [seen], (1, q0) [the same new pair]
+    #   level 3, from (1, q0): (0, q1), (1, q2), both seen: 4 pairs in all
+    machine = ('alphabet: ["0", "1"]\nmachine:\n  start: q0\n  states:\n'
+               '    q0: {"0": [q1, "0"], "1": [q2, "1"]}\n'
+               '    q1: {"0": [q1, "0"], "1": [q0, "1"]}\n'
+               '    q2: {"0": [q1, "0"], "1": [q0, "1"]}')
+    copy = net([[1]], [[0]], [-1], [[1]], [-1])
+    assert product.explore(make_spec(machine), copy, (0,)) == product.Exploration(True, 4, None)
+
+
 def test_other_failing_strings_only_when_asked():
     # a network that always outputs 1 against "always 0": both strings of length 1 fail
     spec = make_spec(ALWAYS.format(y=0), units=1)
@@ -159,3 +173,16 @@ def test_a_string_as_an_example_sequence():
     seq = product.as_sequence(spec, product.machine_table(spec), (1, 1, 0), (0,))
     assert (seq.inputs, seq.outputs, seq.s0, seq.line) == (((1,), (1,), (0,)),
                                                           ((1,), (0,), (1,)), (0,), 0)
+
+
+@pytest.mark.xfail(strict=True, reason="known bug, reported to the lead: _Stepper.step "
+                   "multiplies the float64 states by a readout row kept as int64 or Python "
+                   "integers, so the readout's z is computed in float64 (inexact past 2^53)")
+@pytest.mark.parametrize("v", [2**53 + 1, 2**63 + 1])
+def test_a_readout_whose_sum_passes_2_53_keeps_its_exact_sign(v):
+    # the unit is on for ever (z = 1 > 0); the readout z = v * 1 - (v - 1) = 1 > 0: 1.
+    # In float64 v rounds to v - 1 and z = 0: the strict readout would say 0.
+    spec = make_spec(ALWAYS.format(y=1), units=1, step="strict")
+    unit = net([[0]], [[0]], [1], [[v]], [-(v - 1)])
+    assert simulate(spec, unit, (0,), (0, 1)) == [(1,), (1,)]  # the model's equations
+    assert product.explore(spec, unit, (0,)) == product.Exploration(True, 1, None)
