@@ -91,11 +91,6 @@ class Steps:
     # once per spec, not once per unit.
 
     @functools.cached_property
-    def signs(self) -> np.ndarray:
-        """(T, k) float64: +1 where s_t[i] = 1, else -1 (every unit's row signs)."""
-        return np.where(self.s_next > 0, 1.0, -1.0)
-
-    @functools.cached_property
     def l1_bound(self) -> float:
         """An upper bound on every row's |x_t|_1 + |s_(t-1)|_1 + 1 (for float bounds)."""
         if not len(self.x):
@@ -105,22 +100,30 @@ class Steps:
 
     @functools.cached_property
     def prev_code(self) -> np.ndarray:
-        """One int64 per step naming s_(t-1) (its bits)."""
-        code = np.zeros(len(self.s_prev), dtype=np.int64)
-        for j in range(self.s_prev.shape[1]):  # column by column: no (T, k) int64 copy
-            code |= self.s_prev[:, j].astype(np.int64) << j
-        return code
+        return state_codes(self.s_prev)
 
     @functools.cached_property
     def along(self) -> np.ndarray:
-        """x_t along one fixed random direction (first subsets take its extremes)."""
-        return np.asarray(self.x @ np.random.default_rng(1).normal(size=self.x.shape[1]))
+        return along(self.x)
 
     def x_exact(self, r: int) -> tuple[Fraction, ...]:
         if self.x_ints is not None:
             return tuple(Fraction(int(v)) for v in self.x_ints[r])
         j = int(self.seq[r])
         return tuple(self.spec.sequences[j].inputs[int(self.t[r]) - 1])
+
+
+def state_codes(states: np.ndarray) -> np.ndarray:
+    """One int64 per row of a (T, k) 0/1 array, naming it (its bits)."""
+    code = np.zeros(len(states), dtype=np.int64)
+    for j in range(states.shape[1]):  # column by column: no (T, k) int64 copy
+        code |= states[:, j].astype(np.int64) << j
+    return code
+
+
+def along(x: np.ndarray) -> np.ndarray:
+    """Inputs along one fixed random direction (first subsets take its extremes)."""
+    return np.asarray(x @ np.random.default_rng(1).normal(size=x.shape[1]))
 
 
 def build_steps(spec: ThresholdSpec) -> Steps:
@@ -251,15 +254,19 @@ class UnitSolver:
         self.homog = not self.bounds  # no constants: no τ variable
         self.nvar = len(self.names) + (0 if self.homog else 1)
         self.strict_step = spec.step is StepKind.STRICT
-        target = steps.s_next[:, i].astype(np.int64)
-        self.sign = 2 * target - 1
-        self.strict = (target == 1) == self.strict_step
-        self.candidates = self._merge_identical()
         self.rounds = 0
         self._rows: dict[int, Row] = {}
         self.hinted = False
 
-    def _merge_identical(self) -> np.ndarray:
+    # per-step arrays, made when first needed (a unit settled by a float hint needs none)
+
+    @functools.cached_property
+    def sign(self) -> np.ndarray:
+        """+1 where s_t[i] = 1, else -1: each step's row sign."""
+        return self.steps.s_next[:, self.i].astype(np.int64) * 2 - 1
+
+    @functools.cached_property
+    def candidates(self) -> np.ndarray:
         """Indices of the first step of each distinct (x, s_prev, s_t[i]) (integer x only)."""
         st = self.steps
         if st.x_ints is None:
@@ -284,12 +291,12 @@ class UnitSolver:
 
     def _make_row(self, r: int) -> Row:
         st = self.steps
-        s = int(self.sign[r])
+        s = 1 if st.s_next[r, self.i] > 0 else -1
         coeffs = [s * v for v in st.x_exact(r)] + [Fraction(s * int(v)) for v in st.s_prev[r]]
         coeffs.append(Fraction(s))
         if not self.homog:
             coeffs.append(Fraction(0))
-        return Row(tuple(coeffs), bool(self.strict[r]))
+        return Row(tuple(coeffs), bool((s > 0) == self.strict_step))
 
     def bound_rows(self) -> list[Row]:
         rows = []
@@ -328,7 +335,7 @@ class UnitSolver:
         w = np.array([float(v) for v in exact])
         full = len(cand) == len(st.t)
         m = st.matrix if full else st.matrix[cand]
-        sign = self.sign if full else self.sign[cand]
+        sign = self.sign if full else st.s_next[cand, self.i].astype(np.int64) * 2 - 1
         margin = sign * (m @ w)
         scale = (st.magnitude if full else np.abs(m)) @ np.abs(w)
         tol = 1e-12 * st.width * (scale + 1)
@@ -336,7 +343,8 @@ class UnitSolver:
         for pos in np.flatnonzero(np.abs(margin) <= tol):  # float does not decide: exact
             r = int(cand[pos])
             val = sum((a * b for a, b in zip(self.row(r).coefficients, exact)), Fraction(0))
-            bad[pos] = val < 0 or (val == 0 and bool(self.strict[r]))
+            strict = (st.s_next[r, self.i] == 1) == self.strict_step
+            bad[pos] = val < 0 or (val == 0 and bool(strict))
         idx = np.flatnonzero(bad)
         return cand[idx[np.argsort(margin[idx] / (scale[idx] + 1), kind="stable")]]
 
@@ -448,7 +456,8 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
             tried = (f"observed states: each unit's linear system with the {backend} backend; "
                      f"stopped at unit {i}: {exc}")
             return SearchResult("unknown", None, None, None, tried, stats)
-        stats["units"].append({"unit": i, "distinct_rows": len(unit.candidates),
+        distinct = len(steps.t) if steps.x_ints is None else len(unit.candidates)
+        stats["units"].append({"unit": i, "distinct_rows": distinct,
                                "rounds": unit.rounds, "float_hint": unit.hinted})
         if cert is not None:
             impossible.append(cert)
