@@ -104,8 +104,24 @@ def test_blocked_product_matches_the_plain_product(monkeypatch):
 
 # -- the hints -----------------------------------------------------------------------------
 
+def test_the_margin_lp_finds_a_margin_or_says_there_is_none():
+    import highspy
+
+    inf = np.array([np.inf])
+    lp = observed_hint.MarginLP(highspy, -inf, inf)
+    lp.add(np.array([[1.0], [2.0]]))  # θ >= δ, 2θ >= δ
+    theta, delta = lp.solve()
+    assert delta == pytest.approx(1.0) and theta[0] >= 1 - 1e-9
+    lp.add(np.array([[-1.0]]))  # and -θ >= δ: only δ = 0 remains
+    assert lp.solve() is None
+
+
+@pytest.mark.parametrize("sample", [observed_hint.SAMPLE_ROWS, 150])
 @pytest.mark.parametrize("step", ["strict", "nonstrict"])
-def test_hints_fit_every_step_exactly(step):
+def test_hints_fit_every_step_exactly(step, sample, monkeypatch):
+    """With a small sample, the sampled fit misses steps and the passes over every step
+    must find and fix them (with the default, 3000 steps are all in the sample)."""
+    monkeypatch.setattr(observed_hint, "SAMPLE_ROWS", sample)
     X, S = planted(3000, 3, 3, seed=5, step=step)
     spec = real_spec(X, S, step=step)
     steps, units = solvers(spec)
