@@ -29,8 +29,13 @@ from verify.linear.backends.certificate import normalise
 from verify.linear.result import smallest_certificate
 from verify.linear.simplest import simplest_witness
 from verify.linear.system import LinearSystem, Row, Status
-from verify.models.threshold.network import DONT_CARE, Network, StepKind, ThresholdSpec
-from verify.models.threshold.search import SearchResult
+from verify.models.threshold.network import (
+    DONT_CARE,
+    Network,
+    SearchResult,
+    StepKind,
+    ThresholdSpec,
+)
 from verify.models.threshold.solve import ask
 
 CERT_FORMAT = "verify-certificate/2"
@@ -127,35 +132,34 @@ def along(x: np.ndarray) -> np.ndarray:
 
 
 def build_steps(spec: ThresholdSpec) -> Steps:
+    """Every step as arrays, written in place: the rows' matrix is filled sequence by
+    sequence (no concatenated copies of 10^6-step inputs), ``x`` is a view of it."""
     k, d = spec.shape.units, spec.shape.inputs
-    seqs, ts, xs, xis, prev, nxt = [], [], [], [], [], []
-    ints_ok = True
+    lengths = [len(s.outputs) for s in spec.sequences]
+    T = sum(lengths)
+    matrix = np.empty((T, d + k + 1))
+    matrix[:, -1] = 1.0
+    s_prev, s_next = np.empty((T, k), dtype=np.int8), np.zeros((T, k), dtype=np.int8)
+    starts = np.cumsum([0, *lengths[:-1]], dtype=np.int64)
+    seq = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    t = np.arange(1, T + 1, dtype=np.int64) - np.repeat(starts, lengths)
+    xis: list[np.ndarray] = []
     for j, s in enumerate(spec.sequences):
-        y = _outputs(s)
-        n = len(y)
-        state = np.zeros((n, k), dtype=np.int8)
-        state[:, list(spec.shape.observe)] = y
-        p = np.empty_like(state)
-        p[0] = np.array(s.s0, dtype=np.int8)
-        p[1:] = state[:-1]
-        seqs.append(np.full(n, j, dtype=np.int32))
-        ts.append(np.arange(1, n + 1, dtype=np.int64))
+        a, n = int(starts[j]), lengths[j]
+        state = s_next[a:a + n]
+        state[:, list(spec.shape.observe)] = _outputs(s)
+        s_prev[a] = np.array(s.s0, dtype=np.int8)
+        s_prev[a + 1:a + n] = state[:-1]
         approx = getattr(s.inputs, "approx", None)
         if approx is None:
             approx = np.array([[float(v) for v in x] for x in s.inputs]).reshape(n, d)
-        xs.append(approx)
+        matrix[a:a + n, :d] = approx
         ints = getattr(s.inputs, "ints", None)
-        ints_ok = ints_ok and ints is not None
         if ints is not None:
             xis.append(ints)
-        prev.append(p)
-        nxt.append(state)
-    x, s_prev = np.concatenate(xs), np.concatenate(prev)
-    matrix = np.empty((len(x), d + k + 1))
-    matrix[:, :d], matrix[:, d:d + k], matrix[:, -1] = x, s_prev, 1.0
-    return Steps(np.concatenate(seqs), np.concatenate(ts), x,
-                 np.concatenate(xis) if ints_ok else None,
-                 s_prev, np.concatenate(nxt), spec, matrix)
+    matrix[:, d:d + k] = s_prev
+    x_ints = np.concatenate(xis) if len(xis) == len(lengths) else None
+    return Steps(seq, t, matrix[:, :d], x_ints, s_prev, s_next, spec, matrix)
 
 
 def situation_ids(steps: Steps) -> np.ndarray:
