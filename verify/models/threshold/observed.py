@@ -100,8 +100,15 @@ class Steps:
         """An upper bound on every row's |x_t|_1 + |s_(t-1)|_1 + 1 (for float bounds)."""
         if not len(self.x):
             return float(self.width)
-        big = np.maximum(self.x.max(axis=0), -self.x.min(axis=0))
-        return float(big.sum()) + float(self.s_prev.shape[1]) + 1.0
+        # d * max|entry| rather than the sum of column maxima: two flat reductions over
+        # the contiguous matrix (axis-0 reductions are ~10x slower here)
+        big = max(float(self.matrix.max()), -float(self.matrix.min()))
+        return self.x.shape[1] * big + float(self.s_prev.shape[1]) + 1.0
+
+    @functools.cached_property
+    def signs(self) -> np.ndarray:
+        """(T, k) float64: +1 where s_t[i] = 1, else -1 (every unit's row signs)."""
+        return np.where(self.s_next > 0, 1.0, -1.0)
 
     @functools.cached_property
     def prev_code(self) -> np.ndarray:

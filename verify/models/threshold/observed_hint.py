@@ -211,13 +211,17 @@ def _check_all(steps: Steps, pending: list[UnitHint],
     # settled, they join its LP with the violated ones, as the next round's likely
     # violators (fewer passes over every step)
     near = np.maximum(cut, [h.delta for h in pending])
+    signs = steps.signs if cols == list(range(steps.signs.shape[1])) else steps.signs[:, cols]
     found = []
+    z, low = np.empty((BLOCK, len(cols))), np.empty((BLOCK, len(cols)), dtype=bool)
     for start in range(0, len(steps.t), BLOCK):  # one block of steps at a time, in cache
-        z = steps.matrix[start:start + BLOCK] @ weights
-        z *= np.where(steps.s_next[start:start + BLOCK, cols] > 0, 1.0, -1.0)
-        hit_row, hit_col = np.nonzero(z <= near)
-        if len(hit_row):
-            found.append((hit_row + start, hit_col, z[hit_row, hit_col]))
+        rows = steps.matrix[start:start + BLOCK]
+        zb, lowb = z[:len(rows)], low[:len(rows)]
+        np.matmul(rows, weights, out=zb)
+        np.multiply(zb, signs[start:start + BLOCK], out=zb)  # the margins
+        if np.less_equal(zb, near, out=lowb).any():
+            hit_row, hit_col = np.nonzero(lowb)
+            found.append((hit_row + start, hit_col, zb[hit_row, hit_col]))
     rows, hit, margin = (np.concatenate(f) for f in zip(*found)) if found else (
         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     still = []
