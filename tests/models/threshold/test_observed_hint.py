@@ -93,6 +93,20 @@ def test_group_extremes_numbers_sparse_codes_densely():
     assert group_extremes(group, np.array([1.0, 2.0, 0.0, 3.0])).tolist() == [0, 1, 2, 3]
 
 
+@settings(max_examples=30)
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=1,
+                max_size=20))
+def test_l1_bound_bounds_every_row(rows):
+    """The scalar the hints' full pass clears steps with must bound each row's
+    |x_t|_1 + |s_(t-1)|_1 + 1 (inputs far below zero included)."""
+    X = np.array(rows)
+    S = (np.arange(len(rows)) % 2).reshape(-1, 1).astype(np.int8)
+    steps = build_steps(real_spec(X, S))
+    for r, x in enumerate(rows):
+        prev = 0 if r == 0 else int(S[r - 1, 0])
+        assert steps.l1_bound >= abs(x[0]) + abs(x[1]) + prev + 1
+
+
 def test_blocked_product_matches_the_plain_product(monkeypatch):
     monkeypatch.setattr(observed_hint, "BLOCK", 3)  # blocks that do not divide the rows
     rng = np.random.default_rng(0)
