@@ -18,10 +18,8 @@ from verify.errors import ExitCode, InternalError
 from verify.input.yamldoc import Node
 from verify.models.threshold import network_render as report
 from verify.models.threshold import observed
-from verify.models.threshold.fewest import fewest_units
-from verify.models.threshold.network import ThresholdSpec
+from verify.models.threshold.network import SearchResult, ThresholdSpec
 from verify.models.threshold.network_load import load_network_spec
-from verify.models.threshold.search import SearchResult, search
 from verify.outcome import Options, Outcome
 from verify.trusted import network as trusted
 from verify.trusted.checker import CheckFailure
@@ -55,7 +53,8 @@ class Solver:
         if k not in self.cache:
             if observed.applies(self.spec) and k == self.spec.shape.units:
                 result = observed.solve_observed(self.spec, self.backend, deadline=self.deadline)
-            else:
+            else:  # imported here: the observed case (long data, start-up counts) needs none
+                from verify.models.threshold.search import search
                 result = search(self.spec, k, deadline=self.deadline)
             recheck(self.spec, k, result)
             self.cache[k] = result
@@ -106,6 +105,8 @@ def decide(solver: Solver) -> Answer:
         assert result.certificate is not None
         return Answer("unrealizable", None, result, {top: result.certificate},
                       solver.method(top))
+    from verify.models.threshold.fewest import fewest_units
+
     found = fewest_units(spec, deadline=solver.deadline)
     method = solver.method(top)
     for k, cert in found.refutations.items():

@@ -21,11 +21,11 @@ import itertools
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.models.threshold.network import Network, ThresholdSpec
+from verify.models.threshold.network import Network, SearchResult, ThresholdSpec
 from verify.models.threshold.oracle import UnitOracle
 from verify.models.threshold.table import Key, OutOfTime, Unit, entry_json, unit_of, unit_system
 from verify.trusted.checker import CheckFailure
@@ -34,16 +34,6 @@ from verify.trusted.network import FORMAT, Branch, Replay, check_witness, simula
 Weights = dict[str, Fraction]
 LONGEST_FIRST = True
 Z3_SECONDS = 5.0  # z3's first slice (doubling): it finds networks; the DPLL proves
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    status: str                                  # "realizable" | "unrealizable" | "unknown"
-    network: Network | None
-    s0: tuple[tuple[int, ...], ...] | None       # per sequence, per unit (chosen where free)
-    certificate: dict[str, Any] | None           # verify-certificate/2, when unrealizable
-    reason: str                                  # for unknown: what was tried
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 class _Restart(Exception):
