@@ -62,3 +62,18 @@ def test_a_million_binary_steps_that_all_tie() -> None:
         spec = type(spec)(spec.path, None, "step-rnn", spec.step, (seq,), None)
         fail = checker.first_failure(spec, {"w1": F(1), "w2": F(0), "b": F(-1)}, [0])
         assert (None if fail is None else (fail.t, fail.got)) == want
+
+
+def test_the_first_wrong_step_far_into_a_long_sequence() -> None:
+    # y_t = x_t (w1 = 1, b = -1/2), real-valued inputs; outputs wrong from t = 700,001 on
+    # (flipped there and at every later step): exactly that step is reported
+    rng = np.random.default_rng(3)
+    xs = rng.normal(size=1_000_000)
+    ys = (xs > 0.5).astype(np.int8)
+    ys[700_000:] = 1 - ys[700_000:]
+    spec = make_spec([([], [])])
+    seq = type(spec.sequences[0])(Series.from_floats(xs), ys, 0, 1)
+    spec = type(spec)(spec.path, None, "step-rnn", spec.step, (seq,), None)
+    fail = checker.first_failure(spec, {"w1": F(1), "w2": F(0), "b": F(-1, 2)}, [0])
+    assert fail is not None and (fail.t, fail.x) == (700_001, F(float(xs[700_000])))
+    assert fail.got == int(xs[700_000] > 0.5) != fail.expected

@@ -38,6 +38,7 @@ from verify.trusted.core import is_strict as _strict
 from verify.trusted.core import step as _step
 
 FORMAT = "verify-certificate/2"
+BLOCK = 16384  # rows judged at once by the vectorised observed check
 DONT_CARE = -1
 Key = tuple[Any, ...]
 
@@ -152,19 +153,22 @@ def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None 
         exact = ints is not None and size * (1 + max(-int(ints.min()), int(ints.max()))) < 2**53
         x = np.asarray(ints, dtype=np.float64) if exact else getattr(seq.inputs, "approx", None)
         x = np.array([[to_float(v) for v in row] for row in seq.inputs]) if x is None else x
-        m, ones = mats[1] if exact else mats[0], np.ones((len(x), 1))
-        with np.errstate(all="ignore"):
-            z = _times(np.hstack([x, prev, ones]), m)
-            got = (z >= 0 if exact and not strict else z > 0).astype(np.int64)
-            # near-ties, and anything that overflowed (NaN, inf), are decided exactly
-            todo = np.zeros(0, np.int64) if exact else np.flatnonzero(~(np.abs(z) > gamma * _times(
-                np.hstack([np.abs(x), prev, ones]), np.abs(m)) + tiny).all(axis=1))
-        for t in todo:
-            point = (*seq.inputs[int(t)], *map(int, prev[t]), 1)
-            got[t] = [_step(_dot(r, point), strict) for r in rows]
-        wrong = got != states
-        if wrong.any():
-            return j, int(np.flatnonzero(wrong.any(axis=1))[0]) + 1
+        m = mats[1] if exact else mats[0]
+        for a in range(0, len(x), BLOCK):  # blocks: small temporaries, an early first wrong
+            xb, pb = x[a:a + BLOCK], prev[a:a + BLOCK]
+            ones = np.ones((len(xb), 1))
+            with np.errstate(all="ignore"):
+                z = _times(np.hstack([xb, pb, ones]), m)
+                got = (z >= 0 if exact and not strict else z > 0).astype(np.int64)
+                # near-ties, and anything that overflowed (NaN, inf), are decided exactly
+                todo = np.zeros(0, np.int64) if exact else np.flatnonzero(~(np.abs(z) > gamma
+                    * _times(np.hstack([np.abs(xb), pb, ones]), np.abs(m)) + tiny).all(axis=1))
+            for t in todo:
+                point = (*seq.inputs[a + int(t)], *map(int, pb[t]), 1)
+                got[t] = [_step(_dot(r, point), strict) for r in rows]
+            wrong = (got != states[a:a + BLOCK]).any(axis=1)
+            if wrong.any():
+                return j, a + int(np.flatnonzero(wrong)[0]) + 1
     return None
 
 
