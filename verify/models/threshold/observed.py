@@ -42,7 +42,7 @@ CERT_FORMAT = "verify-certificate/2"
 FIRST_ROWS = 32        # random rows in the first subset (besides each group's extremes)
 ADD_PER_ROUND = 32     # violated rows added per round
 MAX_ROUNDS = 200
-FLOAT_HINT_ROWS = 2000  # real inputs with more steps: float LP hints first (observed_hint)
+FLOAT_HINT_ROWS = 200  # real inputs with more steps: float LP hints first (observed_hint)
 
 
 class _Unknown(Exception):
