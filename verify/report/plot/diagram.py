@@ -18,7 +18,8 @@ from verify.report.plot.transitions import Diagram, Edge
 NODE = 0.36          # node radius, data units
 LOOP = 0.8           # how far a self-loop reaches beyond the rim
 BEND = 0.22          # arc3 rad of an edge between two states
-SCALE = 0.95         # inches per data unit
+SCALE = 0.95         # inches per data unit (less when that would exceed WIDEST)
+WIDEST = 16.0        # inches: 32 states on a circle stay on a screen
 INK, WRONG, FILL, START = "#34495e", "#c0392b", "#eaf2f8", "#1f618d"
 Point = tuple[float, float]
 
@@ -29,7 +30,9 @@ def layout(n: int) -> tuple[list[Point], float]:
         return [(0.0, 0.0)], 0.0
     if n == 2:
         return [(-1.4, 0.0), (1.4, 0.0)], 1.4
-    radius = max(1.8, 1.35 / math.sin(math.pi / n))
+    # up to 16 states, room for labels between neighbours; beyond, closer (the picture
+    # says it shows the first 32 of more), else the figure outgrows a screen
+    radius = max(1.8, (1.35 if n <= 16 else 1.0) / math.sin(math.pi / n))
     return [(radius * math.cos(math.pi / 2 - 2 * math.pi * i / n),
              radius * math.sin(math.pi / 2 - 2 * math.pi * i / n)) for i in range(n)], radius
 
@@ -97,16 +100,16 @@ class Labels:
     """Where the edge labels go: each at the place along its arc (or beside its loop) that
     overlaps the nodes and the labels already placed the least."""
 
-    CHAR, LINE, PAD = 0.08, 0.17, 0.05   # data units, for 9 pt monospace at SCALE
+    CHAR, LINE, PAD = 0.076, 0.16, 0.048   # inches, 9 pt monospace
 
-    def __init__(self, ax: Any, nodes: list[Point]) -> None:
-        self.ax = ax
+    def __init__(self, ax: Any, nodes: list[Point], scale: float) -> None:
+        self.ax, self.inch = ax, 1 / scale  # data units per inch
         self.boxes = [(x - NODE, y - NODE, x + NODE, y + NODE) for x, y in nodes]
 
     def size(self, text: str) -> tuple[float, float]:
         lines = text.split("\n")
-        return (max(map(len, lines)) * self.CHAR + 2 * self.PAD,
-                len(lines) * self.LINE + 2 * self.PAD)
+        return ((max(map(len, lines)) * self.CHAR + 2 * self.PAD) * self.inch,
+                (len(lines) * self.LINE + 2 * self.PAD) * self.inch)
 
     def _box(self, centre: Point, text: str) -> tuple[float, float, float, float]:
         w, h = self.size(text)
@@ -161,7 +164,7 @@ def _loop(ax: Any, p: Point, edge: Edge, labels: Labels) -> None:
                color)
 
 
-def _node(ax: Any, p: Point, name: str, start: bool) -> None:
+def _node(ax: Any, p: Point, name: str, start: bool, scale: float) -> None:
     from matplotlib.patches import Circle, FancyArrowPatch
 
     ax.add_patch(Circle(p, NODE, facecolor=FILL, edgecolor=START if start else INK,
@@ -179,14 +182,17 @@ def _node(ax: Any, p: Point, name: str, start: bool) -> None:
         ax.text(tail[0], tail[1], "start", color=START, fontsize=8.5, zorder=6,
                 ha="right" if math.cos(th) < -0.3 else "left" if math.cos(th) > 0.3
                 else "center", va="top" if math.sin(th) < -0.3 else "bottom")
-    ax.text(p[0], p[1], name, ha="center", va="center", fontsize=11, family="monospace",
-            zorder=6, color="#111111")
+    across = 2 * NODE * scale * 72 * 0.85  # points inside the circle, a monospace digit
+    ax.text(p[0], p[1], name, ha="center", va="center", family="monospace",  # is 0.6 em
+            fontsize=min(11.0, across / (0.6 * len(name))), zorder=6, color="#111111")
 
 
 def _footer(d: Diagram) -> list[str]:
     example = "0" * (d.units - 1) + "1"
-    lines = [f"node: the state s_1…s_{d.units} as a binary code ('{example}': "
-             f"s_{d.units} = 1, the others 0); double circle, arrow in: the start state s0",
+    node = ("node: the state s_1" if d.units == 1 else
+            f"node: the state s_1…s_{d.units} as a binary code ('{example}': "
+            f"s_{d.units} = 1, the others 0)")
+    lines = [f"{node}; double circle, arrow in: the start state s0",
              f"edge: input / output ({d.outputs}); inputs: {d.inputs_from}: "
              f"{', '.join(d.inputs)}",
              f"{d.reach_note}; computed exactly"]
@@ -206,7 +212,8 @@ def draw(d: Diagram, path: str, fmt: str) -> None:
     right = max(x for x, _ in centres) + NODE + LOOP + 1.4
     low = min(y for _, y in centres) - NODE - LOOP - 0.6
     high = max(y for _, y in centres) + NODE + LOOP + 0.6
-    width, tall = (right - left) * SCALE, (high - low) * SCALE
+    scale = min(SCALE, WIDEST / (right - left))
+    width, tall = (right - left) * scale, (high - low) * scale
     head, foot = 0.75, 0.2 + 0.17 * (len(_footer(d)) + (1 if d.caption else 0))
     fw, height = max(width, 8.0), tall + head + foot
     fig = plt.figure(figsize=(fw, height))
@@ -215,9 +222,9 @@ def draw(d: Diagram, path: str, fmt: str) -> None:
     ax.set_ylim(low, high)
     ax.set_aspect("equal")
     ax.axis("off")
-    shrink = NODE * SCALE * 72 + 2  # the node's radius in points, and a gap
+    shrink = NODE * scale * 72 + 2  # the node's radius in points, and a gap
     where = dict(zip(names, centres))
-    labels = Labels(ax, centres)
+    labels = Labels(ax, centres, scale)
     pairs = {(e.source, e.target) for e in d.edges}
     # loops first (their labels have one place), then arcs, short ones before long ones
     for edge in sorted(d.edges, key=lambda e: math.dist(where[e.source], where[e.target])):
@@ -229,7 +236,7 @@ def draw(d: Diagram, path: str, fmt: str) -> None:
                        [c for c in centres if c not in (a, b)])
             _arrow(ax, a, b, rad, edge, shrink, labels)
     for name, p in where.items():
-        _node(ax, p, name, name in d.starts)
+        _node(ax, p, name, name in d.starts, scale)
     fig.suptitle(f"{d.title}\n{d.what}, {d.units} unit{'s' if d.units != 1 else ''}: "
                  "states and transitions", fontsize=11, y=1 - 0.12 / height)
     y = 0.12 / height

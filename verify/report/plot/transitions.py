@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.models.threshold.network import DONT_CARE, Network, NetSequence, ThresholdSpec
+from verify.models.threshold.network import DONT_CARE, NetSequence, Network, ThresholdSpec
 from verify.recheck import network_from_json
 from verify.trusted.network import simulate
 
@@ -108,9 +108,10 @@ def step_all(spec: ThresholdSpec, net: Network, pairs: list[tuple[Code, Symbol]]
 
 def graph(spec: ThresholdSpec, net: Network, starts: Sequence[Code], symbols: Sequence[Symbol],
           *, wrong: Wrong | None = None, title: str = "", what: str = "",
-          inputs_from: str = "the sequences") -> Diagram:
+          inputs_from: str = "the sequences", note: str = "") -> Diagram:
     """The states reachable from ``starts`` under ``symbols`` (breadth first, the first
-    :data:`SHOWN` drawn) and the transitions among them, computed exactly."""
+    :data:`SHOWN` drawn) and the transitions among them, computed exactly. ``note`` is a
+    caption (else the wrong step's)."""
     spec = dataclasses.replace(spec, shape=dataclasses.replace(spec.shape, units=len(net.W)))
     order: list[Code] = list(dict.fromkeys(tuple(s) for s in starts))
     seen, frontier = set(order), list(order)
@@ -143,7 +144,14 @@ def graph(spec: ThresholdSpec, net: Network, starts: Sequence[Code], symbols: Se
     return Diagram(title, what, len(net.W), tuple(code(s) for s in shown),
                    tuple(code(s) for s in dict.fromkeys(tuple(s) for s in starts)),
                    edges, len(seen), not frontier, tuple(a.name for a in symbols),
-                   inputs_from, outputs, wrong.caption if wrong is not None else "")
+                   inputs_from, outputs, note or _caption(wrong, bad is not None))
+
+
+def _caption(wrong: Wrong | None, drawn: bool) -> str:
+    if wrong is None:
+        return ""
+    return wrong.caption + (" (red edge)" if drawn else
+                            f" (not drawn: beyond the first {SHOWN} states)")
 
 
 # -- which network an outcome shows --------------------------------------------------------
@@ -164,11 +172,11 @@ def _sequence_wrong(spec: ThresholdSpec, net: Network, s0: Sequence[Code],
     one = dataclasses.replace(spec, sequences=(spec.sequences[j],),
                               shape=dataclasses.replace(spec.shape, units=len(net.W)))
     st = simulate(one, net, [s0[j]])[0][t - 1]
-    want = code(v for v in st.expected)
+    want = "".join("?" if v == DONT_CARE else str(v) for v in st.expected)
     return Wrong(st.s_prev, st.x, (
         f"first wrong output: sequence {j}, t = {t}: in state {code(st.s_prev)} the input "
         f"{symbol_name(st.x)} gives {code(st.y)}, the spec wants "
-        f"{want.replace(str(DONT_CARE), '?')} (red edge)"))
+        f"{want}"))
 
 
 def _name(spec: ThresholdSpec) -> str:
@@ -192,8 +200,11 @@ def outcome_diagram(spec: ThresholdSpec, payload: dict[str, Any]) -> Diagram | N
     if payload.get("status") != "realizable" or "witness" not in payload:
         return None
     what = ("the fewest-units witness" if "fewest_units" in payload else "the tool's witness")
+    note = ("the claimed network is not drawn: " + claim["reason"]
+            if witness is not None and claim.get("verdict") == "incorrect" else "")
     return graph(spec, network_from_json(payload["witness"]),
-                 [tuple(v) for v in payload["s0"]], symbols, title=_name(spec), what=what)
+                 [tuple(v) for v in payload["s0"]], symbols, title=_name(spec), what=what,
+                 note=note)
 
 
 def _fits(spec: ThresholdSpec, net: Network) -> bool:
@@ -217,12 +228,15 @@ def _behaviour_diagram(spec: ThresholdSpec, payload: dict[str, Any]) -> Diagram 
             wrong = Wrong(tuple(last["s_prev"]), tuple(spec.behaviour.alphabet[index]), (
                 f"first wrong output: on the string {' '.join(claim['string'])}, t = "
                 f"{last['t']}: in state {code(last['s_prev'])} the input {last['x']} gives "
-                f"{last['y']}, the behaviour wants {last['wanted']} (red edge)"))
-        elif "reason" in claim:
-            return None  # outside the spec's domain or shape: judged without running
+                f"{last['y']}, the behaviour wants {last['wanted']}"))
+        note = ""
+        if "reason" in claim:  # judged outside the spec's domain (or shape): not run
+            if not _fits(spec, net) or len(s0) != len(net.W):
+                return None
+            note = f"not allowed: {claim['reason']}"
         return graph(spec, net, [s0], symbols, wrong=wrong, title=_name(spec),
                      what=f"the claimed network ({claim.get('verdict', 'judged')})",
-                     inputs_from=ALPHABET)
+                     inputs_from=ALPHABET, note=note)
     designs = [a for a in payload.get("attempts", []) if a.get("network") is not None]
     if not designs:
         return None
