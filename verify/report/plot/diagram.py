@@ -192,11 +192,10 @@ def _footer(d: Diagram) -> list[str]:
     node = ("node: the state s_1" if d.units == 1 else
             f"node: the state s_1…s_{d.units} as a binary code ('{example}': "
             f"s_{d.units} = 1, the others 0)")
-    lines = [f"{node}; double circle, arrow in: the start state s0",
-             f"edge: input / output ({d.outputs}); inputs: {d.inputs_from}: "
-             f"{', '.join(d.inputs)}",
-             f"{d.reach_note}; computed exactly"]
-    return lines
+    inputs = ", ".join(d.inputs)
+    return [f"{node}; double circle, arrow in: the start state s0",
+            f"edge: input / output ({d.outputs}); inputs: {d.inputs_from}: {inputs}",
+            f"{d.reach_note}; computed exactly"]
 
 
 def draw(d: Diagram, path: str, fmt: str) -> None:
