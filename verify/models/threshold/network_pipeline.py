@@ -10,6 +10,7 @@ has its refutation. Nothing is believed before :mod:`verify.trusted.network` acc
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,14 @@ def check_refutation(spec: Any, cert: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class ThresholdAnswer:
+    """``Outcome.answer`` of a threshold-rnn spec: the validated spec its payload answers
+    (the state-transition picture reads the inputs, step rule and claimed network here)."""
+
+    spec: ThresholdSpec
+
+
+@dataclass(frozen=True)
 class Answer:
     status: str                        # realizable | unrealizable | unknown
     units: int | None                  # the witness's k (the fewest, with a range)
@@ -131,7 +140,8 @@ def check_spec(root: Node, options: Options) -> Outcome:
 
     spec = load_network_spec(root)
     if spec.behaviour is not None:
-        return _behaviour_outcome(spec, options)
+        return dataclasses.replace(_behaviour_outcome(spec, options),
+                                   answer=ThresholdAnswer(spec))
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     solver = Solver(spec, options.solver, deadline)
     answer = decide(solver)
@@ -143,7 +153,7 @@ def check_spec(root: Node, options: Options) -> Outcome:
         code = ExitCode.CLAIM_INCORRECT
     return Outcome(spec.path, answer.status, code,
                    report.to_json(spec, answer, judgement),
-                   report.to_text(spec, answer, judgement))
+                   report.to_text(spec, answer, judgement), answer=ThresholdAnswer(spec))
 
 
 def _behaviour_outcome(spec: ThresholdSpec, options: Options) -> Outcome:
