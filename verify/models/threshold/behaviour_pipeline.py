@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
 from collections.abc import Callable
 from typing import Any
 
 from verify.errors import ExitCode
+from verify.input import limits
 from verify.models.threshold import design
 from verify.models.threshold.network import Network, ThresholdSpec
 from verify.models.threshold.network_render import network_json
@@ -33,7 +33,7 @@ from verify.trusted.checker import CheckFailure
 
 def check_behaviour(spec: ThresholdSpec, options: Options, *,
                     search: design.Search | None = None) -> Outcome:
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     claim = spec.claim
     verdict: str | None = None
     if claim is not None and claim.witness is not None:

@@ -11,11 +11,11 @@ has its refutation. Nothing is believed before :mod:`verify.trusted.network` acc
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from verify.errors import ExitCode, InternalError
+from verify.input import limits
 from verify.input.yamldoc import Node
 from verify.models.threshold import network_render as report
 from verify.models.threshold import observed
@@ -142,7 +142,7 @@ def check_spec(root: Node, options: Options) -> Outcome:
     if spec.behaviour is not None:
         return dataclasses.replace(_behaviour_outcome(spec, options),
                                    answer=ThresholdAnswer(spec))
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     solver = Solver(spec, options.solver, deadline)
     answer = decide(solver)
     judgement = judge(spec, answer, solver) if spec.claim is not None else None
