@@ -136,8 +136,8 @@ def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None 
     whole = [[v * math.lcm(*(f.denominator for f in r)) for v in r] for r in rows]
     size = max(sum(abs(v) for v in r) for r in whole)
     mats = [np.array([[to_float(v) for v in r] for r in m]) for m in (rows, whole)]
-    if not np.isfinite(mats[0]).all():
-        return False
+    if not np.isfinite(mats[0]).all() or any(0 < abs(v) < 2.0**-1022 for r in rows for v in r):
+        return False  # beyond float64, or subnormal (its rounding error is not relative)
     n = mats[0].shape[1]
     gamma, tiny = (n + 4) * 2.0**-52, n * 2.0**-1070 * (1 + np.abs(mats[0]).sum())
     pos, strict = _state_columns(spec), _strict(spec)
