@@ -5,14 +5,26 @@ simulation below, written from the model's definition), or a rejection and its r
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from network_helpers import make_spec, net
+from test_network_checker import (
+    READOUT,
+    STATE,
+    cert,
+    clash,
+    entry,
+    parity_spec,
+    parity_tree,
+    row,
+    split,
+)
 
 from verify.input.vectors import OutputTable, VectorSeries
-from verify.models.threshold.network import NetSequence
+from verify.models.threshold.network import Domain, NetSequence
 from verify.trusted import network as trusted
 from verify.trusted.core import CheckFailure
 
@@ -213,3 +225,202 @@ def test_check_fewest_checks_the_witness_first() -> None:
     wrong = net([[0]] * 3, [[0] * 3] * 3, [-1] * 3, [[0] * 3], [1])  # y = step(1) = 1
     with pytest.raises(CheckFailure, match="sequence 0, t=1: output 0 is 1, expected 0"):
         trusted.check_fewest(spec, 3, wrong, [(0, 0, 0)], {})
+
+
+# -- the replay's rejections, each for its reason -------------------------------------
+# The hand-written parity tree of test_network_checker (its comments give the run):
+# PARITY = 11/10, 10/11, 0/0, 01/01, one unit, a readout, s0 = 0. E1 = unit 0 at (x=1,
+# s=0), E2 = (1, 1), E3 = (0, 0), E4 = (0, 1).
+
+
+def leaf(*rows: dict, unit: dict = STATE) -> dict:
+    return {"motzkin": {"unit": unit, "rows": list(rows)}}
+
+
+def on_e1_0(node: dict) -> dict:
+    """The parity tree with its E1 = 0 case (a clash at sequence 0, t=2) replaced."""
+    tree = parity_tree()
+    tree["cases"][0]["proof"] = node
+    return tree
+
+
+def rejected(tree: dict, reason: str, spec=None, **extra) -> None:
+    with pytest.raises(CheckFailure, match=reason):
+        trusted.check_certificate(spec or parity_spec(), {**cert(tree), **extra})
+
+
+def test_a_split_on_a_readout_or_s0_entry_names_it() -> None:
+    # the run first needs E1; a readout entry is never split on (outputs dictate them)
+    readout = {"unit": {"kind": "readout", "index": 0}, "state": [1]}
+    rejected(split(readout, clash(0, 2), clash(0, 2)),
+             r"at root: split on readout 0 at state 1, but on this branch the simulation "
+             r"next needs unit 0 at input \(1\) after state 0")
+    s0 = {"s0": {"sequence": 2, "unit": 0}}
+    rejected(split(s0, clash(0, 2), clash(0, 2)),
+             r"at root: split on s0 of unit 0 in sequence 2, but on this branch the "
+             r"simulation next needs unit 0 at input \(1\) after state 0")
+
+
+def test_a_free_s0_is_split_on_first() -> None:
+    # s0 free: the run needs sequence 0's s0 before any state entry
+    spec = make_spec([("1", "1")], s0="free")
+    rejected(split(entry("1", "0"), clash(0, 1), clash(0, 1)),
+             r"at root: split on unit 0 at input \(1\) after state 0, but on this branch the "
+             r"simulation next needs s0 of unit 0 in sequence 0", spec)
+    # with s0 split, s0 = 0: x=1 -> 1 needs w + b >= 0; s0 = 1: w + u + b >= 0; neither
+    # contradicts alone, so a clash claimed there is refused: the run reaches the end
+    # (the case s0 = 1 is checked first: children are taken last first)
+    s0 = {"s0": {"sequence": 0, "unit": 0}}
+    rejected(split(s0, clash(0, 1), clash(0, 1)),
+             r"at root / s0 of unit 0 in sequence 0 = 1: clash at sequence 0, t=1, output 0, "
+             r"but on this branch the simulation reaches the end without a clash or an "
+             r"unassigned entry", spec)
+
+
+def test_rows_must_cite_a_step_the_branch_determines() -> None:
+    # on E1 = 0 (the table holds E1 and the readout of state 0), sequence 3 ("01") starts
+    # with x=0 after state 0: E3, unassigned, so its state at t=1 is unknown
+    rejected(on_e1_0(leaf(row(3, 2, {"b[0]": "1"}, ">="))),
+             r"sequence 3, t=2: the table on this branch does not determine the state at t=1")
+    rejected(on_e1_0(leaf(row(3, 1, {"c[0]": "1"}, ">=", unit=READOUT), unit=READOUT)),
+             r"sequence 3, t=1: the table on this branch does not determine the state at t=1")
+    for j, t in ((0, 0), (0, 3), (4, 1), (-1, 1)):
+        rejected(on_e1_0(leaf(row(j, t, {"b[0]": "1"}, ">="))),
+                 rf"there is no step t={t} in sequence {j}")
+
+
+def test_rows_must_belong_to_the_leaf_unit() -> None:
+    # E1 = 0 at sequence 0, t=1 requires -(w + b) > 0; cited as a readout row in a state leaf
+    rejected(on_e1_0(leaf(row(0, 1, {"W[0][0]": "-1", "b[0]": "-1"}, ">", unit=READOUT))),
+             r"sequence 0, t=1: a row of readout unit 0 in a certificate over state unit 0")
+    # the right coefficients with the wrong relation are not the row either
+    rejected(on_e1_0(leaf(row(0, 1, {"W[0][0]": "-1", "b[0]": "-1"}, ">="))),
+             r"sequence 0, t=1: on this branch unit 0 at input \(1\) after state 0 is 0, "
+             r"which requires -1\*W\[0\]\[0\] \+ -1\*b\[0\] > 0, not the row printed")
+
+
+def test_a_leaf_over_a_unit_the_network_lacks_is_refused() -> None:
+    for unit, name in (({"kind": "state", "index": 1}, "state unit 1"),
+                       ({"kind": "readout", "index": 1}, "readout unit 1"),
+                       ({"kind": "state", "index": -1}, "state unit -1"),
+                       ({"kind": "hidden", "index": 0}, "hidden unit 0")):
+        rejected(on_e1_0(leaf(unit=unit)), rf"at root / .*: there is no {name}$")
+    observed = make_spec([("0110", "0100")])  # no readout: m = 0
+    rejected(leaf(unit=READOUT), r"at root: there is no readout unit 0$", observed)
+
+
+def test_observing_a_unit_the_certificate_lacks_is_refused() -> None:
+    spec = make_spec([("0", "0")], units=2, observe=(1,))
+    rejected(clash(0, 1), r"observe names unit 1, a 1-unit network lacks it", spec)
+
+
+def test_units_must_be_a_positive_integer() -> None:
+    for units in (0, -1, "1", 1.0):
+        with pytest.raises(CheckFailure, match=rf"units must be a positive integer, not "
+                           rf"{units!r}"):
+            trusted.check_certificate(parity_spec(), {**cert(parity_tree()), "units": units})
+
+
+def test_a_leaf_may_carry_a_spare_row() -> None:
+    # a Motzkin leaf needs a contradiction, not a minimal one: the parity leaf plus a copy
+    # of one of its rows at multiplier 0 is still a proof
+    tree = parity_tree()
+    deep = tree["cases"][1]["proof"]["cases"][0]["proof"]["cases"][1]["proof"]
+    rows = deep["cases"][0]["proof"]["motzkin"]["rows"]
+    rows.append({**rows[-1], "multiplier": "0"})
+    trusted.check_certificate(parity_spec(), cert(tree))
+
+
+# -- bound rows and integer branches ------------------------------------------------------
+# The spec of test_network_checker's integer branch: U = 0 and b = -1 fixed, integer W.
+# "1" -> "0" needs -(w - 1) > 0, i.e. w < 1; "2" -> "1" needs 2w - 1 >= 0, i.e. w >= 1/2.
+
+def bound(name: str, rel: str, value: str, mult: str = "1") -> dict:
+    return {"bound": name, "relation": rel, "value": value, "multiplier": mult}
+
+
+LOW = leaf(row(1, 1, {"W[0][0]": "2", "b[0]": "1"}, ">="), bound("W[0][0]", "<=", "0", "2"),
+           bound("b[0]", "<=", "-1"))   # 2w + b >= 0, w <= 0, b <= -1: -1 >= 0
+HIGH = leaf(row(0, 1, {"W[0][0]": "-1", "b[0]": "-1"}, ">"), bound("W[0][0]", ">=", "1"),
+            bound("b[0]", ">=", "-1"))  # -(w + b) > 0, w >= 1, b >= -1: 0 > 0
+
+
+def integer_spec(**domains):
+    return make_spec([("1", "0"), ("2", "1")], fixed={("U", (0, 0)): Fraction(0),
+                                                       ("b", (0,)): Fraction(-1)}, **domains)
+
+
+def branch(name: str, value: str, low: dict, high: dict, sides=("<=", ">=")) -> dict:
+    return {"branch": {"weight": name, "value": value},
+            "cases": [{"side": sides[0], "proof": low}, {"side": sides[1], "proof": high}]}
+
+
+INTEGER = {"weights": Domain(integer=True)}
+
+
+def test_branch_bounds_accumulate_along_the_path() -> None:
+    # W <= 0 | W >= 1, then (inside W >= 1) W <= 5 | W >= 6: HIGH cites W >= 1, which
+    # on the W <= 5 side holds only because the outer W >= 1 is kept
+    tree = branch("W[0][0]", "0", LOW, branch("W[0][0]", "5", HIGH, HIGH))
+    trusted.check_certificate(integer_spec(**INTEGER), cert(tree))
+    # a bound one past the branch's does not follow (W >= v + 1 on the >= side, no more)
+    too_high = leaf(row(0, 1, {"W[0][0]": "-1", "b[0]": "-1"}, ">"),
+                    bound("W[0][0]", ">=", "2", "1"), bound("b[0]", ">=", "-1"))
+    rejected(branch("W[0][0]", "0", LOW, too_high),
+             r"at root / W\[0\]\[0\] >= 0: W\[0\]\[0\] >= 2 does not follow from the weight "
+             r"domain, the fixed entries or this branch's bounds", integer_spec(**INTEGER))
+
+
+def test_bound_rows_are_not_strict() -> None:
+    # W in [1, 1]: W >= 1 and W <= 1 both follow, and add up to 0 >= 0: no contradiction
+    spec = make_spec([("1", "1")], weights=Domain(Fraction(1), Fraction(1)))
+    rejected(leaf(bound("W[0][0]", ">=", "1"), bound("W[0][0]", "<=", "1")),
+             r"at root: the sum is not a contradiction: no strict row has a positive "
+             r"multiplier", spec)
+
+
+def test_lower_bounds_follow_only_from_lower_limits() -> None:
+    spec = make_spec([("1", "1")], weights=Domain(Fraction(-1), Fraction(1)),
+                     bias=Domain(), fixed={("b", (0,)): Fraction(-2)})
+    for claim in (">= -1/2", ">= 2", "<= -1/2"):
+        rel, value = claim.split()
+        rejected(leaf(bound("W[0][0]", rel, value)),
+                 rf"at root: W\[0\]\[0\] {rel} {value} does not follow from the weight "
+                 r"domain", spec)
+    rejected(leaf(bound("b[0]", ">=", "-1")), r"b\[0\] >= -1 does not follow", spec)
+    # b fixed to -2 gives both b >= -2 and b <= -2 (they pass, and sum to 0 >= 0)
+    rejected(leaf(bound("b[0]", ">=", "-2"), bound("b[0]", "<=", "-2")),
+             r"at root: the sum is not a contradiction", spec)
+    rejected(leaf(bound("W[1][0]", ">=", "-1")),
+             r"at root: bound on W\[1\]\[0\], which is not a weight of this unit", spec)
+
+
+def test_integer_branches_need_an_integer_domain_and_value() -> None:
+    # the bias domain governs b, the weight domain W: b integer and W real may branch on
+    # b, not on W; W integer and b real the other way round
+    ints, reals = Domain(integer=True), Domain()
+    both = branch("b[0]", "-1", LOW, HIGH)  # the leaves are not reached: node checked first
+    for name, weights, bias in (("W[0][0]", reals, ints), ("b[0]", ints, reals)):
+        rejected(branch(name, "0", LOW, HIGH),
+                 rf"at root: branch on {re.escape(name)} = 0: only an integer weight of the "
+                 r"network may be branched on, at an integer",
+                 integer_spec(weights=weights, bias=bias))
+    with pytest.raises(CheckFailure, match=r"at root / b\[0\] (<=|>=) -1: "):
+        trusted.check_certificate(integer_spec(weights=reals, bias=ints), cert(both))
+    for name, value in (("W[0][0]", "1/2"), ("W[1][0]", "0"), ("V[0][0]", "0")):
+        rejected(branch(name, value, LOW, HIGH),
+                 rf"branch on {re.escape(name)} = {value}: only an integer weight",
+                 integer_spec(**INTEGER))
+    rejected(branch("W[0][0]", "0", LOW, HIGH, sides=("<=", "<=")),
+             r"at root: the branch on W\[0\]\[0\] needs exactly the cases <= and >=",
+             integer_spec(**INTEGER))
+
+
+def test_witness_shape_against_the_spec() -> None:
+    spec = make_spec([("0", "0")], units=2, observe=(1,))
+    with pytest.raises(CheckFailure, match=r"observe names a unit a 1-unit network lacks"):
+        trusted.check_witness(spec, 1, net([[0]], [[0]], [-1]), [(0,)])
+    two = make_spec([("0", "0"), ("1", "1")])
+    with pytest.raises(CheckFailure, match=r"the witness gives s0 for the wrong number of "
+                       r"sequences"):
+        trusted.check_witness(two, 1, net([[1]], [[0]], [0]), [(0,)])
