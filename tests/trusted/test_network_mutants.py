@@ -220,6 +220,14 @@ def test_check_fewest_counts_observed_units_as_asked_about() -> None:
     assert trusted.smallest_units(spec) == 2
 
 
+def test_no_count_below_one_unit_is_asked_about() -> None:
+    # a hand-built spec with min_units 0 (the loader wants at least 1): one unit is still
+    # the smallest count, so 1 unit needs no refutation, even without a dead unit
+    spec = make_spec([("0", "0")], readout=1, units=1, min_units=0,
+                     fixed={("U", (0, 0)): Fraction(1)})
+    trusted.check_fewest(spec, 1, quiet(1, u00=1), [(0,)], {})
+    assert trusted.smallest_units(spec) == 1
+
 def test_check_fewest_checks_the_witness_first() -> None:
     spec = make_spec([("0", "0")], readout=1, units=3, min_units=1)
     wrong = net([[0]] * 3, [[0] * 3] * 3, [-1] * 3, [[0] * 3], [1])  # y = step(1) = 1
