@@ -56,13 +56,8 @@ def fraction_run(xs, W, U, b, s0, strict):
     return out
 
 
-# -- a soundness bug in the float path (reported to the lead, not fixed here) ----------
+# -- a soundness bug the float path had (fixed: subnormal weights go to the exact path) -
 
-@pytest.mark.xfail(strict=True, reason="BUG: _observed_first_bad's rounding bound assumes "
-                   "weights round with relative error 2^-53, but a weight below float64's "
-                   "normal range (3/2^1075 rounds to 2^-1073, +33%) times a huge input "
-                   "(2^1000) errs by 2^-75, far beyond gamma*sum|terms| + tiny (tiny has no "
-                   "|x| factor): the float sign is trusted and a wrong witness accepted")
 def test_a_subnormal_weight_times_a_huge_input_is_decided_exactly() -> None:
     # z = w x + b with w = 3/2^1075, x = 2^1000, b = -3/2^75: exactly 0, so the strict
     # step gives 0. In float64 w is 2^-1073 (the tie 1.5 * 2^-1074 rounds to even), so
@@ -73,9 +68,6 @@ def test_a_subnormal_weight_times_a_huge_input_is_decided_exactly() -> None:
         trusted.check_witness(wrong, 1, net([[w]], [[0]], [-w * x]), ((0,),))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (same cause): the float path calls the exact "
-                   "z = 0 step wrong, first_difference returns a step whose outputs agree, "
-                   "and check_witness fails with IndexError on a right witness")
 def test_the_right_witness_with_a_subnormal_weight_is_accepted() -> None:
     w, x = Fraction(3, 2**1075), Fraction(2**1000)
     right = observed([(x,)], [(0,)], (0,), strict=True)
