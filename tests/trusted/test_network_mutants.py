@@ -424,3 +424,12 @@ def test_witness_shape_against_the_spec() -> None:
     with pytest.raises(CheckFailure, match=r"the witness gives s0 for the wrong number of "
                        r"sequences"):
         trusted.check_witness(two, 1, net([[1]], [[0]], [0]), [(0,)])
+
+
+def test_integer_inputs_take_the_scaled_rows_not_the_float_weights() -> None:
+    # z = x1/10 + x2/5 - 3/10 at x = (1, 1) is exactly 0 (strict step: 0). The integer
+    # path scales the row by 10 to (1, 2, -3): exact. The weights themselves in float64
+    # give 0.1 + 0.2 - 0.3 = 5.6e-17 > 0, so an exact-path sign taken from them says 1.
+    W, b = [[Fraction(1, 10), Fraction(1, 5)]], [Fraction(-3, 10)]
+    judged_exactly([(Fraction(1), Fraction(1))], W, [[Fraction(0)]], b, (0,), strict=True,
+                   ints=True, want=[(0,)])
