@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import random
 import sys
 import time
@@ -27,8 +28,16 @@ from typing import Any
 
 from verify.models.threshold.network import Network, ThresholdSpec
 from verify.models.threshold.oracle import UnitOracle
-from verify.models.threshold.table import Key, OutOfTime, Unit, entry_json, unit_of, unit_system
-from verify.trusted.network import FORMAT, Branch, Replay, simulate
+from verify.models.threshold.table import (
+    Key,
+    OutOfTime,
+    Unit,
+    bound_rows,
+    entry_json,
+    unit_of,
+    unit_system,
+)
+from verify.trusted.network import FORMAT, Branch, Replay, names, simulate
 
 Weights = dict[str, Fraction]
 LONGEST_FIRST = True
@@ -316,10 +325,8 @@ def _result(s: _Search, start: float, out: _Found | dict[str, Any], tried: list[
 
 
 def _from_z3(s: _Search, tried: list[str], seconds: float) -> tuple[_Found | None, str]:
-    """A table from z3's network, its units re-solved for simple weights (None if z3
-    finds none within ``seconds``, or its network does not reproduce the outputs), and
-    z3's status."""
-    from verify.models.threshold.integer import finish
+    """z3's network and the table it runs through (None if z3 finds none within
+    ``seconds``, or its network does not reproduce the outputs), and z3's status."""
     from verify.models.threshold.sat import table_network
     cap = time.monotonic() + seconds
     try:
@@ -346,5 +353,23 @@ def _from_z3(s: _Search, tried: list[str], seconds: float) -> tuple[_Found | Non
             table.update({("state", i, x, st.s_prev): v for i, v in enumerate(st.s)})
             if s.spec.shape.readout is not None:
                 table.update({("readout", o, st.s): v for o, v in enumerate(st.y)})
-    found = finish(s, Branch(table, {}, (0, 0, None), "", {}))
-    return (found, status) if isinstance(found, _Found) else (None, "unknown")
+    return _Found(table, {unit: _z3_weights(s, net, unit) for unit in s.units()}), status
+
+
+def _z3_weights(s: _Search, net: Network, unit: Unit) -> Weights:
+    """One unit's weights from z3's network, scaled to coprime integers where the unit
+    has no bound rows (a positive factor keeps the sign of every z, so the table is
+    the same). z3's rationals are small already; re-solving each unit for the simplest
+    weights would cost more than z3's answer on most instances it answers."""
+    value = {f"W[{i}][{j}]": v for i, row in enumerate(net.W) for j, v in enumerate(row)}
+    value.update({f"U[{i}][{j}]": v for i, row in enumerate(net.U) for j, v in enumerate(row)})
+    value.update({f"b[{i}]": v for i, v in enumerate(net.b)})
+    value.update({f"V[{o}][{j}]": v for o, row in enumerate(net.V) for j, v in enumerate(row)})
+    value.update({f"c[{o}]": v for o, v in enumerate(net.c)})
+    params = names(s.spec, s.k, *unit)
+    w = {p: Fraction(value[p]) for p in params}
+    if bound_rows(s.spec, params, {}) or not any(w.values()):
+        return w
+    den = math.lcm(*(v.denominator for v in w.values()))
+    num = math.gcd(*(int(v * den) for v in w.values()))
+    return {p: v * den / num for p, v in w.items()}
