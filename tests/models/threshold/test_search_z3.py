@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from network_helpers import checked, make_spec, planted
 
+from verify.models.threshold import search as search_module
 from verify.models.threshold.network import Domain
 
 
@@ -89,3 +90,14 @@ def test_unrealizable_on_the_z3_path_still_gets_the_dplls_proof() -> None:
     r = via_z3(make_spec(parity, readout=1), 1)
     assert r.status == "unrealizable" and r.certificate["size"]["nodes"] == 9
     assert "z3 over the transition table (unsat)" in r.stats["tried"]
+
+
+def test_large_z3_weights_are_re_solved_for_the_simplest(monkeypatch) -> None:
+    # every z3 weight counts as large: the units are re-solved for the simplest weights.
+    # "1" -> 0 from s0 = 0 needs w + b < 0 (z3 says w = -1, b = 0). The simplest, by
+    # hand: entries in -1..1 with the fewest non-zeros, the bias first: b = -1.
+    monkeypatch.setattr(search_module, "Z3_HEIGHT", 0)
+    r = via_z3(make_spec([("1", "0")]), 1)
+    assert (r.network.W, r.network.U, r.network.b) == (((0,),), ((0,),), (-1,))
+    planted_spec = planted(3, [30], random.Random(7))
+    assert via_z3(planted_spec, 3).status == "realizable"

@@ -46,6 +46,10 @@ Z3_SECONDS = 5.0  # z3's first slice (doubling): it finds networks; the DPLL pro
 # dozen nodes (planted k = 3, T = 100: 13-66 nodes, a few at 125-291); past that, z3
 # (~0.03 s on such instances) is cheaper than more chronological search.
 PROBE_NODES = 60
+# z3's weights are kept as the witness when every numerator and denominator is at most
+# this (after scaling); only larger ones are re-solved for the simplest weights, which
+# costs more than z3's answer on most instances z3 answers (~15 ms for k = 3).
+Z3_HEIGHT = 16
 
 
 @dataclass(frozen=True)
@@ -353,14 +357,19 @@ def _from_z3(s: _Search, tried: list[str], seconds: float) -> tuple[_Found | Non
             table.update({("state", i, x, st.s_prev): v for i, v in enumerate(st.s)})
             if s.spec.shape.readout is not None:
                 table.update({("readout", o, st.s): v for o, v in enumerate(st.y)})
-    return _Found(table, {unit: _z3_weights(s, net, unit) for unit in s.units()}), status
+    weights = {unit: _z3_weights(s, net, unit) for unit in s.units()}
+    if all(abs(v.numerator) <= Z3_HEIGHT and v.denominator <= Z3_HEIGHT
+           for w in weights.values() for v in w.values()):
+        return _Found(table, weights), status
+    from verify.models.threshold.integer import finish
+    found = finish(s, Branch(table, {}, (0, 0, None), "", {}))  # simplest weights instead
+    return (found, status) if isinstance(found, _Found) else (None, "unknown")
 
 
 def _z3_weights(s: _Search, net: Network, unit: Unit) -> Weights:
     """One unit's weights from z3's network, scaled to coprime integers where the unit
     has no bound rows (a positive factor keeps the sign of every z, so the table is
-    the same). z3's rationals are small already; re-solving each unit for the simplest
-    weights would cost more than z3's answer on most instances it answers."""
+    the same)."""
     value = {f"W[{i}][{j}]": v for i, row in enumerate(net.W) for j, v in enumerate(row)}
     value.update({f"U[{i}][{j}]": v for i, row in enumerate(net.U) for j, v in enumerate(row)})
     value.update({f"b[{i}]": v for i, v in enumerate(net.b)})
