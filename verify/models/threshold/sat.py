@@ -5,9 +5,12 @@ hard realizable instances a CDCL solver that learns across the whole trace is fa
 This encoding keeps the linear part small: one Boolean per table entry (unit i's value
 at input x after state sigma: at most 2^k per distinct input; readout o at state s),
 each tied to its one linear inequality over that unit's weights, and pure Boolean
-constraints per step (``s_(t-1) = sigma  =>  s_t[i] = F[i, x_t, sigma]``; the output
-through the observed unit or the readout entry). A model is only a hint: the caller
-re-solves each unit exactly on the table it implies and the checker re-simulates.
+constraints per step: ``s_t[i] = F[i, x_t, s_(t-1)]`` as one if-then-else tree over the
+bits of s_(t-1) per unit, the output as one such tree over s_t's readout entries (or
+the observed unit). (The same as one implication per previous state, in a fifth of the
+text: z3 parses and solves it faster, ~15% at the median of planted k = 3, T = 100.)
+A model is only a hint: the caller checks the network it gives by simulation, and the
+trusted checker re-simulates the answer.
 """
 
 from __future__ import annotations
@@ -104,19 +107,17 @@ def _formula(spec: ThresholdSpec, k: int) -> tuple[str, dict[str, bool], dict[st
     xs: dict[tuple[Fraction, ...], list[list[str]]] = {}
 
     def entries(x: tuple[Fraction, ...]) -> list[list[str]]:
-        """For each sigma: unit i's entry names, as "(= s_t[i] F)" templates' F."""
+        """Per unit i, per previous state sigma: the name of F[i, x, sigma]."""
         hit = xs.get(x)
         if hit is None:
-            hit = xs[x] = []
+            hit = xs[x] = [[] for _ in range(k)]
             for sigma in states:
-                names = []
                 for i in range(k):
                     f = f"F{i}_{len(xs) - 1}_{''.join(map(str, sigma))}"
                     terms = [f"(* {W[i][j]} {_q(x[j])})" for j in range(d) if x[j]]
                     out.append(f"(declare-const {f} Bool)")
                     out.append(f"(assert (= {f} {fires(terms + [U[i][n] for n in range(k) if sigma[n]] + [b[i]])}))")
-                    names.append(f)
-                hit.append(names)
+                    hit[i].append(f)
         return hit
     readout: list[list[str]] = []   # per output o, per state: the readout entry's name
     for o in range(m):
@@ -126,11 +127,6 @@ def _formula(spec: ThresholdSpec, k: int) -> tuple[str, dict[str, bool], dict[st
             out.append(f"(declare-const {g} Bool)")
             out.append(f"(assert (= {g} {fires([V[o][n] for n in range(k) if st[n]] + [c[o]])}))")
             readout[o].append(g)
-
-    def conditions(names: list[str]) -> list[str]:
-        """For each state sigma: "these units are in state sigma"."""
-        return ["(and " + " ".join(n if v else f"(not {n})" for n, v in zip(names, sigma))
-                + ")" for sigma in states]
     for j, seq in enumerate(spec.sequences):
         prev = []
         for i, v in enumerate(seq.s0[:k]):
@@ -138,25 +134,28 @@ def _formula(spec: ThresholdSpec, k: int) -> tuple[str, dict[str, bool], dict[st
             if v is not None:
                 out.append(f"(assert {'' if v else '(not '}init_{j}_{i}{'' if v else ')'})")
             prev.append(f"init_{j}_{i}")
-        was = conditions(prev)
         for t, (x, y) in enumerate(zip(seq.inputs, seq.outputs)):
             cur = [f"s{j}_{t}_{i}" for i in range(k)]
             out.extend(f"(declare-const {n} Bool)" for n in cur)
-            for cond, fs in zip(was, entries(tuple(x))):
-                same = " ".join(f"(= {n} {f})" for n, f in zip(cur, fs))
-                out.append(f"(assert (=> {cond} (and {same})))")
-            now = conditions(cur)
+            out.extend(f"(assert (= {n} {_select(prev, fs)}))"
+                       for n, fs in zip(cur, entries(tuple(x))))
             for o, want in enumerate(y):
                 if want == DONT_CARE:
                     continue
-                if m:
-                    out.extend(f"(assert (=> {cond} {g if want else f'(not {g})'}))"
-                               for cond, g in zip(now, readout[o]))
-                else:
-                    n = cur[spec.shape.observe[o]]
-                    out.append(f"(assert {n if want else f'(not {n})'})")
-            was = now
+                got = _select(cur, readout[o]) if m else cur[spec.shape.observe[o]]
+                out.append(f"(assert {got if want else f'(not {got})'})")
+            prev = cur
     return "\n".join(out), weights, constants
+
+
+def _select(bits: list[str], leaves: list[str]) -> str:
+    """The leaf the bits pick (leaves in the order of itertools.product: first bit most
+    significant), as nested if-then-else."""
+    if not bits:
+        return leaves[0]
+    half = len(leaves) // 2
+    return (f"(ite {bits[0]} {_select(bits[1:], leaves[half:])} "
+            f"{_select(bits[1:], leaves[:half])})")
 
 
 def _q(q: Fraction) -> str:
