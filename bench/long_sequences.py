@@ -225,9 +225,9 @@ def _timed_pipeline(times: dict[str, float]) -> Iterator[None]:
 
 def tool_inprocess(case: Case) -> tuple[str, dict[str, float]]:
     """check_spec on a loaded root, in this process: (verdict, seconds per stage + total)."""
+    from verify.input.yamldoc import load_file
     from verify.models.threshold import pipeline
     from verify.outcome import Options
-    from verify.input.yamldoc import load_file
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()

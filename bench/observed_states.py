@@ -16,6 +16,7 @@ Run from the repository root::
 
     python bench/observed_states.py                  # T = 10**5 side by side
     python bench/observed_states.py --steps 1000000 --only tool-solve
+    python bench/observed_states.py --steps 1000000 --only command --repeats 5
     python bench/observed_states.py --steps 2000 --repeats 1   # a smoke run
 
 Timings are medians over ``--repeats`` runs (this machine is small and shared).
@@ -148,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=100_000)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--z3-timeout", type=float, default=600.0)
-    p.add_argument("--only", choices=("tool-solve", "all"), default="all")
+    p.add_argument("--only", choices=("tool-solve", "command", "all"), default="all",
+                   help="tool-solve: the untrusted solve in process; command: the tool "
+                        "end to end as a command (with the solve in process as the base)")
     args = p.parse_args(argv)
     X, S = plant(args.steps)
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                                                               args.repeats)
             results["plain Z3, one assertion per step"] = median(
                 lambda: z3_plain(X, S, args.z3_timeout), 1)
+        elif args.only == "command":
+            results["tool end to end (command)"] = median(lambda: tool_cli(spec), args.repeats)
     base = results["tool: untrusted solve (in process)"]
     print(f"observed states, d = {D}, k = {K}, T = {args.steps}, median of {args.repeats}")
     print("| method | seconds | ratio to the tool's solve |")

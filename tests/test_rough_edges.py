@@ -106,7 +106,7 @@ def test_latex_in_double_quotes_is_explained(tmp_path, capsys):
 def test_an_lstm_unknown_has_a_reason(capsys):
     pytest.importorskip("hypothesis")
     # a tiny timeout stops drawing before 10**6 instances: the correct claims are unknown
-    code, out, _ = run(capsys, "check", "--format", "json", "--timeout", "0.5",
+    code, out, _ = run(capsys, "check", "--format", "json", "--timeout", "5",
                        "--examples", "1000000", str(ROOT / "specs/lstm/correct_cell.yaml"))
     payload = json.loads(out)
     assert code == 3 and payload["status"] == "unknown"

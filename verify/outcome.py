@@ -33,8 +33,9 @@ class Outcome:
     payload: dict[str, Any] = field(default_factory=dict)
     text: str = ""
     answer: Any = field(default=None, compare=False, repr=False)
-    """Typed results for library callers (``verify.check``), e.g. the step-RNN
-    :class:`~verify.models.threshold.answer.StepRnnAnswer`; None where a model has none."""
+    """Typed results for library callers (``verify.check``): the step-RNN
+    :class:`~verify.models.threshold.answer.StepRnnAnswer`; for threshold-rnn specs a
+    ``ThresholdAnswer`` holding the validated ``spec``; None where a model has none."""
 
     def to_json(self) -> dict[str, Any]:
         return {"spec": self.spec, "status": self.status, **self.payload}

@@ -4,7 +4,6 @@ test_example_class.py grades through the real command), shared by the grading te
 from __future__ import annotations
 
 import pytest
-
 from grading_helpers import EXPECTED, grade, load, read_class
 
 QUICK = sorted(s for s in EXPECTED if s != "oscar")

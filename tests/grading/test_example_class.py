@@ -7,8 +7,8 @@ import json
 import time
 
 import pytest
-
 from grading_helpers import ASSIGNMENT, CLASS, EXPECTED, TOTALS, new_mark, processes_with, run_cli
+
 from verify.grading.question import REASONS
 
 

@@ -11,8 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
 from grading_helpers import grade, new_mark, processes_with
+
 from verify.grading import executors, formats, plan
 from verify.grading.question import Part, QuestionConfig
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from grading_helpers import grade, read_class
+
 from verify.grading import plan
 from verify.grading.cache import Cache
 from verify.grading.question import LEVELS

@@ -17,8 +17,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from grading_helpers import EXPECTED, TOTALS
+
 from verify.grading import formats, plan
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (the test extra) checks "

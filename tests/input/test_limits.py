@@ -110,3 +110,18 @@ def test_timeout_bounds_reading_a_spec(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 3 and record["status"] == "unknown"
     assert record["reason"].startswith("the check did not finish within --timeout 1e-09 s "
                                        "(stopped while reading the spec)")
+
+
+def test_a_models_deadline_is_the_specs_own_so_it_stops_before_the_watchdog():
+    assert limits.deadline(None) is None
+    before = time.monotonic()
+    assert before + 5 <= limits.deadline(5) <= time.monotonic() + 5  # no scope: from now
+    with limits.spec_scope(60):
+        start = limits.deadline(60)
+        time.sleep(0.05)
+        # asked later, inside the scope: still the scope's deadline, not 60 s from now
+        assert limits.deadline(60) == start
+        assert start - time.monotonic() <= 60 - 0.05
+        with limits.paused():  # imports do not count: the deadline moves with the pause
+            time.sleep(0.05)
+        assert limits.deadline(60) >= start + 0.05

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from rnn_helpers import realizable_specs
 
 from verify.linear.backends.certificate import is_witness
-from verify.models.threshold.compile import compile_spec
-from verify.models.threshold.reduce import reduce_table
 from verify.linear.simplest import _inside, simplest_in, simplest_witness
 from verify.linear.system import LinearSystem
+from verify.models.threshold.compile import compile_spec
+from verify.models.threshold.reduce import reduce_table
 
 ends = st.one_of(st.none(), st.tuples(st.fractions(-4, 4, max_denominator=12), st.booleans()))
 

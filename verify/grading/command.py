@@ -20,7 +20,6 @@ from verify.grading import executors, formats, plan, submissions
 from verify.grading.assignment import load_assignment
 from verify.grading.question import LEVELS
 
-
 DEFAULT_TIMEOUT = 60.0
 
 

@@ -18,7 +18,7 @@ from verify.errors import SpecError
 from verify.grading.assignment import check_components
 from verify.grading.question import Component, Part, Question, QuestionConfig, QuestionGrade
 from verify.input.yamldoc import Node
-from verify.linear.result import Verdict
+from verify.linear.result import Result, Verdict
 from verify.models.threshold import render
 from verify.models.threshold.claims import judge
 from verify.models.threshold.compile import StepTable, compile_spec
@@ -29,7 +29,6 @@ from verify.models.threshold.reduce import reduce_table
 from verify.models.threshold.solve import solve
 from verify.models.threshold.spec import Claim, RnnSpec
 from verify.trusted import checker
-from verify.linear.result import Result
 
 SOLVER = "z3"
 

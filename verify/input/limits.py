@@ -139,6 +139,16 @@ def remaining() -> float | None:
     return max(scope.deadline - time.monotonic(), 0.0)
 
 
+def deadline(timeout: float | None) -> float | None:
+    """This spec's deadline as a :func:`time.monotonic` instant: the scope's own, so that a
+    model's loops stop (with their partial answer) before the watchdog interrupts them;
+    outside a scope, ``timeout`` seconds from now (None: no deadline)."""
+    scope = _SCOPE.get()
+    if scope is not None and scope.deadline is not None:
+        return scope.deadline
+    return None if timeout is None else time.monotonic() + timeout
+
+
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
     """Stop the clock: time spent here (importing a model's code, once per process) is not

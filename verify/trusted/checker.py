@@ -1,15 +1,16 @@
-"""Stage: checker. TRUSTED. Re-checks every verdict from the spec itself, exactly.
+"""Stage: checker. TRUSTED. Step-rnn specs: the k = 1, d = 1, observed threshold network.
 
-This module is kept small on purpose and imports nothing from the compiler (model,
-reduce), the backends or the result search: it reads the spec's own data, re-derives
-each cited step's inequality, re-simulates witnesses and re-adds multipliers, all with
-:class:`fractions.Fraction` (plus NumPy only to *locate* steps, every decision that
-rests on a float is confirmed exactly). It follows what it is given and never searches.
-A verdict it rejects is an internal error, never an answer.
+A step-rnn spec (``s_t = step(w1 x_t + w2 s_(t-1) + b)``, ``y_t = s_t``) is a one-unit,
+one-input network whose unit is observed: ``W = [[w1]], U = [[w2]], b = [b]``. So its
+witnesses are judged by the network checker's simulation (:mod:`verify.trusted.network`,
+vectorised with exact ties), its certificate rows are re-derived by the shared row rule
+and summed by the shared Motzkin check (:mod:`verify.trusted.core`). What stays here is
+the step-rnn vocabulary (``w1, w2, b``) and its proof: a Motzkin certificate whose rows
+name ``(sequence, t)``, or a split on a free s0 whose every case is proved.
 
-Rows are written ``a . (w1, w2, b) + c  REL  0`` with REL ``>`` or ``>=`` (step rows have
-``c = 0``). A step with output y requires ``sign * (x_t, s_{t-1}, 1)`` with sign = +1
-for y = 1, -1 for y = 0; the relation is strict iff (y = 1) equals (step is strict).
+The checker reads the spec's plain data through these names only (it imports nothing
+from the models): ``spec.step.value`` is "strict" or "nonstrict", ``spec.sequences[j]``
+has ``inputs`` (``.exact(i)``, ``.approx``, ``.ints``), ``outputs`` (0/1) and ``s0``.
 """
 
 from __future__ import annotations
@@ -17,26 +18,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import numpy as np
 
-from verify.input.exact import show, to_float
+from verify.input.exact import show
+from verify.trusted import network
+from verify.trusted.core import (
+    CheckFailure,
+    Coeffs,
+    canonical,
+    check_motzkin,
+    is_strict,
+    satisfies_all,
+    signed_row,
+)
 
-Coeffs = tuple[Fraction, ...]
-# The checker reads the spec's plain data through these names only (it imports nothing
-# from the models): ``spec.step.value`` is "strict" or "nonstrict", ``spec.sequences[j]``
-# has ``inputs`` (``.exact(i)``, ``.approx``, ``.ints``), ``outputs`` (0/1) and ``s0``.
 RnnSpec = Any
-Inequality = Any
-
-
-def is_strict(spec: RnnSpec) -> bool:
-    return bool(spec.step.value == "strict")
-
-
-class CheckFailure(Exception):
-    """The thing checked is wrong; ``str()`` says exactly why."""
+__all__ = ["CheckFailure", "StepFailure", "as_network", "canonical", "check_certificate",
+           "check_motzkin", "check_proof", "check_witness", "derive_row", "first_failure",
+           "is_strict", "satisfies_all"]  # the shared primitives re-exported: step-rnn's API
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,31 @@ class _Row(Protocol):
     multiplier: Fraction
 
 
-def _step(z: Fraction, strict: bool) -> int:
-    return int(z > 0) if strict else int(z >= 0)
+class _Inputs:
+    """A step-rnn input series seen as the vectors ``(x_t,)`` of a one-input network."""
+
+    def __init__(self, series: Any) -> None:
+        self.series, self.approx = series, series.approx[:, None]
+        self.ints = None if series.ints is None else series.ints[:, None]
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+    def __getitem__(self, t: int) -> tuple[Fraction]:
+        return (self.series.exact(t),)
+
+    def __iter__(self) -> Any:
+        return (self[t] for t in range(len(self)))
+
+
+def as_network(spec: RnnSpec) -> Any:
+    """The spec as a threshold-network spec: one input, one unit, the unit observed."""
+    return SimpleNamespace(step=spec.step, shape=SimpleNamespace(inputs=1, readout=None,
+                                                                 observe=(0,)),
+                           sequences=tuple(SimpleNamespace(
+                               inputs=_Inputs(s.inputs), s0=(s.s0,),
+                               outputs=np.asarray(s.outputs, dtype=np.int64).reshape(-1, 1))
+                               for s in spec.sequences))
 
 
 # -- witnesses ---------------------------------------------------------------------------
@@ -68,76 +93,12 @@ def first_failure(spec: RnnSpec, values: Mapping[str, Fraction],
                   s0: Sequence[int]) -> StepFailure | None:
     """The first step (by sequence, then t) where these weights do not give the output."""
     w1, w2, b = (Fraction(values[p]) for p in ("w1", "w2", "b"))
-    strict_step = is_strict(spec)
-    for j, seq in enumerate(spec.sequences):
-        y = np.asarray(seq.outputs, dtype=np.int8)
-        n = len(y)
-        if n == 0:
-            continue
-        s_prev = np.empty(n, dtype=np.int8)
-        s_prev[0] = s0[j]
-        s_prev[1:] = y[:-1]
-        bad = np.zeros(n, dtype=bool)
-        for s in (0, 1):
-            for out in (0, 1):
-                group = (s_prev == s) & (y == out)
-                if not group.any():
-                    continue
-                sign = 1 if out == 1 else -1
-                strict = (out == 1) == strict_step
-                c = w2 * s + b
-                if w1 == 0:
-                    v = sign * c
-                    if not (v > 0 if strict else v >= 0):
-                        bad |= group
-                    continue
-                cmp = _compare(seq.inputs, np.flatnonzero(group), -c / w1)
-                d_pos = sign * w1 > 0
-                ok = (cmp > 0 if strict else cmp >= 0) if d_pos else (
-                    cmp < 0 if strict else cmp <= 0)
-                bad[np.flatnonzero(group)[~ok]] = True
-        if bad.any():
-            i = int(np.argmax(bad))
-            x = seq.inputs.exact(i)
-            sp = int(s_prev[i])
-            z = w1 * x + w2 * sp + b
-            return StepFailure(j, i + 1, x, sp, z, int(y[i]), _step(z, strict_step))
-    return None
-
-
-def _compare(inputs: Any, idx: np.ndarray, tau: Fraction) -> np.ndarray:
-    """sign(x_i - tau) for i in idx, exactly: float where it decides, Fraction on ties."""
-    if getattr(inputs, "ints", None) is not None:
-        return _compare_ints(np.asarray(inputs.ints, dtype=np.int64)[idx], tau)
-    approx = inputs.approx[idx]
-    ft = to_float(tau)
-    # compared, not subtracted: approx - ft overflows (with a warning) near +-1.7e308
-    cmp: np.ndarray = (approx > ft).astype(np.int8) - (approx < ft).astype(np.int8)
-    # rounding is monotone, so unequal floats order the exact values; equal ones may not
-    for pos in np.flatnonzero(approx == ft):
-        x = inputs.exact(int(idx[pos]))
-        cmp[pos] = (x > tau) - (x < tau)
-    return cmp
-
-
-def _compare_ints(x: np.ndarray, tau: Fraction) -> np.ndarray:
-    """sign(x_i - tau) for integers x_i, exactly and vectorised.
-
-    Integer inputs (binary strings) tie with an integral tau at most steps, and a
-    Fraction per tie cost seconds at 10**6 steps. For an integer x, ``x > tau`` iff
-    ``x > floor(tau)``, and ``x == tau`` only if tau is an integer, so two integer
-    comparisons decide every step.
-    """
-    floor = tau.numerator // tau.denominator  # exact Python int
-    if not len(x) or floor < int(x.min()):  # every x >= floor + 1 > tau
-        return np.ones(len(x), dtype=np.int8)
-    if floor > int(x.max()):  # every x < floor <= tau
-        return np.full(len(x), -1, dtype=np.int8)
-    f = np.int64(floor)  # within [min x, max x]: fits
-    above = x > f
-    if tau.denominator != 1:  # x <= floor < tau
-        return np.where(above, 1, -1).astype(np.int8)
-    return above.astype(np.int8) - (x < f).astype(np.int8)
+    net = SimpleNamespace(W=((w1,),), U=((w2,),), b=(b,))
+    bad = network.first_difference(as_network(spec), net, [(int(v),) for v in s0])
+    if bad is None:
+        return None
+    return StepFailure(bad.sequence, bad.t, bad.x[0], bad.s_prev[0], bad.z[0],
+                       int(bad.expected[0]), bad.y[0])
 
 
 def check_witness(spec: RnnSpec, values: Mapping[str, Fraction], s0: Sequence[int]) -> None:
@@ -173,61 +134,8 @@ def derive_row(spec: RnnSpec, sequence: int, t: int,
     else:
         raise CheckFailure(f"the row of sequence {sequence} at t=1 depends on its free s0, "
                            "and no split fixes it")
-    y = int(seq.outputs[t - 1])
-    sign = 1 if y == 1 else -1
-    x = seq.inputs.exact(t - 1)
-    strict = (y == 1) == is_strict(spec)
-    return (sign * x, Fraction(sign * s_prev), Fraction(sign)), strict
-
-
-def check_motzkin(rows: Sequence[tuple[Coeffs, Fraction, bool]],
-                  multipliers: Sequence[Fraction], *, irreducible: bool = True) -> None:
-    """Check that ``sum lam_i (a_i . theta + c_i)`` proves ``0 > 0`` or ``0 >= c > 0``.
-
-    With ``irreducible`` also check that no row can be dropped: every multiplier is
-    positive and the rows' coefficient vectors have rank len(rows) - 1, so the only
-    combinations summing to zero are multiples of this one.
-    """
-    if len(rows) != len(multipliers) or not rows:
-        raise CheckFailure("a certificate needs one multiplier per row, and some rows")
-    for i, lam in enumerate(multipliers):
-        if lam < 0:
-            raise CheckFailure(f"row {i + 1}: multiplier {show(lam)} is negative")
-    n = len(rows[0][0])
-    for j in range(n):
-        total = sum((lam * r[0][j] for lam, r in zip(multipliers, rows)), Fraction(0))
-        if total != 0:
-            raise CheckFailure(f"the weighted rows do not cancel: coefficient {j + 1} "
-                               f"sums to {show(total)}")
-    const = sum((lam * r[1] for lam, r in zip(multipliers, rows)), Fraction(0))
-    strict_used = any(lam > 0 and r[2] for lam, r in zip(multipliers, rows))
-    if not (const < 0 or (const == 0 and strict_used)):
-        raise CheckFailure("the sum is not a contradiction: no strict row has a positive "
-                           "multiplier" if const == 0 else "the constants sum to a positive "
-                           "number")
-    if irreducible:
-        if any(lam == 0 for lam in multipliers):
-            raise CheckFailure("a row with multiplier 0 is not needed: the set is reducible")
-        if _rank([r[0] for r in rows]) != len(rows) - 1:
-            raise CheckFailure("the rows are reducible: a proper subset is already "
-                               "contradictory")
-
-
-def _rank(vectors: Sequence[Coeffs]) -> int:
-    m = [list(v) for v in vectors]
-    rank = 0
-    cols = len(m[0]) if m else 0
-    for c in range(cols):
-        piv = next((i for i in range(rank, len(m)) if m[i][c] != 0), None)
-        if piv is None:
-            continue
-        m[rank], m[piv] = m[piv], m[rank]
-        for i in range(len(m)):
-            if i != rank and m[i][c] != 0:
-                f = m[i][c] / m[rank][c]
-                m[i] = [a - f * p for a, p in zip(m[i], m[rank])]
-        rank += 1
-    return rank
+    return signed_row((seq.inputs.exact(t - 1), s_prev, 1), int(seq.outputs[t - 1]),
+                      is_strict(spec))
 
 
 def check_certificate(spec: RnnSpec, rows: Sequence[_Row],
@@ -259,24 +167,6 @@ def check_proof(spec: RnnSpec, proof: Any, assigned: Mapping[int, int] | None = 
         raise CheckFailure(f"split on sequence {j} must cover s0 = 0 and s0 = 1")
     for value, sub in proof.cases:
         check_proof(spec, sub, {**assigned, j: value})
-
-
-# -- claimed inequalities ------------------------------------------------------------------
-
-def canonical(ineq: Inequality, params: Sequence[str]) -> tuple[Coeffs, Fraction, bool]:
-    """``lhs REL 0`` turned into ``a . theta + c  (> | >=)  0``."""
-    sign = 1 if ineq.relation in (">", ">=") else -1
-    coeffs = tuple(sign * Fraction(ineq.coefficients.get(p, 0)) for p in params)
-    return coeffs, sign * Fraction(ineq.constant), ineq.relation in (">", "<")
-
-
-def satisfies_all(rows: Sequence[tuple[Coeffs, Fraction, bool]],
-                  point: Sequence[Fraction]) -> bool:
-    for coeffs, const, strict in rows:
-        v = sum((a * x for a, x in zip(coeffs, point)), Fraction(0)) + const
-        if not (v > 0 if strict else v >= 0):
-            return False
-    return True
 
 
 def _show(coeffs: Coeffs, strict: bool) -> str:

@@ -1,5 +1,8 @@
 """Stage: checker. TRUSTED. Threshold networks: simulation, witnesses, verify-certificate/2.
 
+The one core of every threshold model: step-rnn specs are judged here too, as the
+one-unit, one-input observed network (:mod:`verify.trusted.checker`).
+
 Reads a ``model: threshold-rnn`` spec through plain attributes only (``shape``, ``step``,
 ``weights``, ``bias``, ``fixed``, ``sequences``) and certificates as the printed JSON
 dicts (numbers as strings "p/q"), exactly, with :class:`fractions.Fraction`. It never
@@ -21,18 +24,21 @@ re-derived from entries assigned on its own branch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from verify.input.exact import to_float
-from verify.trusted.checker import CheckFailure, _step, check_motzkin
-from verify.trusted.checker import is_strict as _strict
+from verify.trusted.core import CheckFailure, check_motzkin, signed_row
+from verify.trusted.core import is_strict as _strict
+from verify.trusted.core import step as _step
 
 FORMAT = "verify-certificate/2"
+BLOCK = 16384  # rows judged at once by the vectorised observed check
 DONT_CARE = -1
 Key = tuple[Any, ...]
 
@@ -111,26 +117,29 @@ def _times(a: np.ndarray, m: np.ndarray) -> np.ndarray:
     return out
 
 
-def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None | bool:
+def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None | Literal[False]:
     """Every unit observed, no "?": the first (sequence, t) these weights get wrong, or
     None; False when the spec is not of this kind (then :func:`_steps` simulates).
 
-    The outputs fix every state, so each step is judged on its own, vectorised: z in
-    float64 with a rounding bound that holds for any summation order (|error| <= gamma *
-    sum |terms|, inputs and weights each rounded once), the sign taken only where |z|
-    exceeds it; every other step is decided in Fraction. Then if no step is wrong the
-    outputs' states are the run's states (induction from s0), and otherwise the first
-    wrong step is where the run first differs."""
+    The outputs fix every state, so each step is judged on its own, vectorised. Integer
+    inputs: each unit's row (W[i], U[i], b[i]) times the lcm of its denominators is
+    integral with the same signs, so z is an integer computed exactly in float64 while
+    every partial sum stays below 2^53. Otherwise z in float64 with a rounding bound that
+    holds for any summation order (|error| <= gamma * sum |terms|, inputs and weights each
+    rounded once), the sign taken only where |z| exceeds it, every other step decided in
+    Fraction. If no step is wrong the outputs' states are the run's states (induction
+    from s0); otherwise the first wrong step is where the run first differs."""
     shape, k = spec.shape, len(net.b)
     if shape.readout is not None or sorted(shape.observe) != list(range(k)) or k == 0:
         return False
-    mats = [np.array([[to_float(Fraction(v)) for v in row] for row in m], dtype=np.float64)
-            .reshape(k, -1) for m in (net.W, net.U, [[v] for v in net.b])]
-    if not all(np.isfinite(m).all() for m in mats):
-        return False
-    W, U, b = mats
-    n = W.shape[1] + k + 1
-    gamma, tiny = (n + 4) * 2.0**-52, n * 2.0**-1070 * (1 + sum(np.abs(m).sum() for m in mats))
+    rows = [[Fraction(v) for v in (*w, *u, c)] for w, u, c in zip(net.W, net.U, net.b)]
+    whole = [[v * math.lcm(*(f.denominator for f in r)) for v in r] for r in rows]
+    size = max(sum(abs(v) for v in r) for r in whole)
+    mats = [np.array([[to_float(v) for v in r] for r in m]) for m in (rows, whole)]
+    if not np.isfinite(mats[0]).all() or any(0 < abs(v) < 2.0**-1022 for r in rows for v in r):
+        return False  # beyond float64, or subnormal (its rounding error is not relative)
+    n = mats[0].shape[1]
+    gamma, tiny = (n + 4) * 2.0**-52, n * 2.0**-1070 * (1 + np.abs(mats[0]).sum())
     pos, strict = _state_columns(spec), _strict(spec)
     for j, seq in enumerate(spec.sequences):
         y = np.asarray(getattr(seq.outputs, "values", seq.outputs), dtype=np.int64)
@@ -140,28 +149,26 @@ def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None 
             return False
         states = y.reshape(len(seq.outputs), -1)[:, pos]
         prev = np.vstack([np.asarray(s0[j], dtype=np.int64).reshape(1, k), states[:-1]])
-        x = getattr(seq.inputs, "approx", None)
+        ints = getattr(seq.inputs, "ints", None)
+        exact = ints is not None and size * (1 + max(-int(ints.min()), int(ints.max()))) < 2**53
+        x = np.asarray(ints, dtype=np.float64) if exact else getattr(seq.inputs, "approx", None)
         x = np.array([[to_float(v) for v in row] for row in seq.inputs]) if x is None else x
-        with np.errstate(all="ignore"):
-            z = _times(x, W) + _times(prev, U) + b.T
-            bound = gamma * (_times(np.abs(x), np.abs(W)) + _times(prev, np.abs(U))
-                             + np.abs(b).T) + tiny
-            decided = np.abs(z) > bound  # False where anything overflowed (NaN, inf)
-        got = (z > 0).astype(np.int64)
-        todo = np.flatnonzero(~decided.all(axis=1))  # ties and near-ties: exactly
-        reps, inverse, ints = todo, np.arange(len(todo)), getattr(seq.inputs, "ints", None)
-        if ints is not None and len(todo):  # equal integer (x, s_prev) give equal z: once
-            _, first, inverse = np.unique(np.hstack([ints[todo], prev[todo]]), axis=0,
-                                          return_index=True, return_inverse=True)
-            reps = todo[first]
-        exact = np.array([[_step(_dot(w, xt) + _dot(u, pt) + bi, strict)
-                           for w, u, bi in zip(net.W, net.U, net.b)]
-                          for xt, pt in ((tuple(seq.inputs[int(t)]), tuple(map(int, prev[t])))
-                                         for t in reps)], dtype=np.int64).reshape(-1, k)
-        got[todo] = np.where(decided[todo], got[todo], exact[np.ravel(inverse)])
-        wrong = got != states
-        if wrong.any():
-            return j, int(np.flatnonzero(wrong.any(axis=1))[0]) + 1
+        m = mats[1] if exact else mats[0]
+        for a in range(0, len(x), BLOCK):  # blocks: small temporaries, an early first wrong
+            xb, pb = x[a:a + BLOCK], prev[a:a + BLOCK]
+            ones = np.ones((len(xb), 1))
+            with np.errstate(all="ignore"):
+                z = _times(np.hstack([xb, pb, ones]), m)
+                got = (z >= 0 if exact and not strict else z > 0).astype(np.int64)
+                # near-ties, and anything that overflowed (NaN, inf), are decided exactly
+                todo = np.zeros(0, np.int64) if exact else np.flatnonzero(~(np.abs(z) > gamma
+                    * _times(np.hstack([np.abs(xb), pb, ones]), np.abs(m)) + tiny).all(axis=1))
+            for t in todo:
+                point = (*seq.inputs[a + int(t)], *map(int, pb[t]), 1)
+                got[t] = [_step(_dot(r, point), strict) for r in rows]
+            wrong = (got != states[a:a + BLOCK]).any(axis=1)
+            if wrong.any():
+                return j, a + int(np.flatnonzero(wrong)[0]) + 1
     return None
 
 
@@ -327,7 +334,8 @@ class Replay:
                       for i in range(self.k))
         return prev, s
 
-    def row(self, br: Branch, r: Any, unit: tuple[str, int]) -> tuple[list[Fraction], Fraction, bool]:
+    def row(self, br: Branch, r: Any,
+            unit: tuple[str, int]) -> tuple[list[Fraction], Fraction, bool]:
         """A cited ROW re-derived on this branch, as (coefficients, constant, strict)."""
         params = names(self.spec, self.k, *unit)
         if "bound" in r:
@@ -365,9 +373,7 @@ class Replay:
         if v is None:
             raise CheckFailure(f"sequence {j}, t={t}: {show(key)} is not assigned on this "
                                "branch")
-        sign = 1 if v == 1 else -1
-        coeffs = [Fraction(sign * p) for p in point]
-        strict = (v == 1) == self.strict
+        coeffs, strict = signed_row(point, v, self.strict)
         printed = {n: Fraction(c) for n, c in r["coefficients"].items() if Fraction(c) != 0}
         if printed != {n: c for n, c in zip(params, coeffs) if c} or (
                 r["relation"] == ">") != strict:
@@ -375,7 +381,7 @@ class Replay:
             raise CheckFailure(f"sequence {j}, t={t}: on this branch {show(key)} is {v}, which "
                                f"requires {want} {'>' if strict else '>='} 0, not the row "
                                "printed")
-        return coeffs, Fraction(0), strict
+        return list(coeffs), Fraction(0), strict
 
     def leaf(self, br: Branch, body: Any) -> None:
         unit = (body["unit"]["kind"], int(body["unit"]["index"]))

@@ -26,7 +26,7 @@ import numpy as np
 
 from verify.input import window
 from verify.trusted import network
-from verify.trusted.checker import CheckFailure
+from verify.trusted.core import CheckFailure
 
 FORMAT = "verify-behaviour-certificate/1"
 DONT_CARE = -1
@@ -85,7 +85,8 @@ class _Stepper:
         nxt = (s @ (2.0 ** np.arange(self.k))).astype(np.int64)  # k <= 40: exact
         if self.R is None:
             return nxt, s[:, :, list(self.observe)].astype(np.int64)
-        return nxt, self.fire(s @ self.R[:, :-1].T + self.R[:, -1]).astype(np.int64)
+        z = s.astype(np.int64).astype(self.R.dtype) @ self.R[:, :-1].T + self.R[:, -1]  # exact
+        return nxt, self.fire(z).astype(np.int64)
 
 
 def _code(bits: tuple[int, ...]) -> int:
@@ -178,7 +179,7 @@ def explore(spec: Any, net: Any, s0: tuple[int, ...], table: Table | None = None
     order, the index of the parent in the level before and the symbol. ``more``: also
     return up to that many other failing strings of the shortest length."""
     table = table or machine_table(spec)
-    if len(net.W) > MAX_UNITS or len(table.names) >= 1 << QBITS:
+    if len(net.W) > MAX_UNITS or len(table.names) > 1 << QBITS:
         raise CheckFailure(f"explores at most {MAX_UNITS} units and 2^{QBITS} behaviour states")
     observe = None if net.V else tuple(spec.shape.observe)
     stepper, na = _Stepper(spec, net, observe), table.delta.shape[1]

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from verify.errors import ExitCode, SpecError
+from verify.input.yamldoc import parse_text
 from verify.models.lstm.cell import LSTMParams, cell_backward, cell_forward
 from verify.models.lstm.expr import MAX_ELEMENTS
 from verify.models.lstm.formula import MAX_SIZE, check_spec
 from verify.outcome import Options, Outcome
-from verify.input.yamldoc import parse_text
 
 FAST = Options(examples=30)
 SPECS = Path(__file__).resolve().parents[3] / "specs" / "lstm"

@@ -12,9 +12,9 @@ from lstm_specs import CORRECT_SPEC as SPEC
 
 from verify.cli import main
 from verify.errors import ExitCode
+from verify.input.yamldoc import parse_text
 from verify.models.lstm.formula import check_spec, check_target, load_spec, survey
 from verify.outcome import Options
-from verify.input.yamldoc import parse_text
 
 WRONG = SPEC.replace("dc_prev: dcf * f", "dc_prev: dc * f + 1")  # wrong on every instance
 

@@ -109,3 +109,30 @@ def test_a_bad_behaviour_exits_2_naming_file_line_and_key(tmp_path, capsys):
     line = next(i for i, s in enumerate(text.splitlines(), 1) if "[add," in s)
     assert f"bad.yaml:{line}: behaviour.machine.states.even.1[0]: transition to unknown " \
            "state 'add'" in out
+
+
+def _published_parity_with(tmp_path, witness_s0: str, spec_s0: str = "0"):
+    text = (ROOT / "specs" / "behaviour" / "parity_published.yaml").read_text()
+    text = text.replace("s0: 0\n", f"s0: {spec_s0}\n").replace(
+        "c: [-1]}", f"c: [-1], s0: {witness_s0}}}")
+    path = tmp_path / "parity_s0.yaml"
+    path.write_text(text)
+    return load_network_path(str(path))
+
+
+def test_a_claimed_start_state_is_judged_not_ignored(tmp_path):
+    # the published answer starts from 00; the same network claimed from 11 (unit 0 on,
+    # so its first output is wrong) must be refused, and say that s0 is why
+    same = check_behaviour(_published_parity_with(tmp_path, "[0, 0]"), Options())
+    assert same.payload["claim"]["verdict"] == "correct" and same.payload["s0"] == [0, 0]
+    other = check_behaviour(_published_parity_with(tmp_path, "[1, 1]"), Options())
+    assert other.payload["claim"]["verdict"] == "incorrect"
+    assert other.payload["s0"] == [1, 1]
+    assert "starts from s0 = [1, 1], but the spec fixes s0 = [0, 0]" in (
+        other.payload["claim"]["reason"])
+    # and the printed verdict re-checks
+    import json
+
+    from verify.models.threshold.behaviour_pipeline import recheck_behaviour
+    recheck_behaviour(_published_parity_with(tmp_path, "[1, 1]"),
+                      json.loads(json.dumps(other.to_json())))

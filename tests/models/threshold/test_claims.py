@@ -9,12 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rnn_helpers import make_spec, simulate, small_rationals, specs
 
-from verify.trusted import checker
-from verify.models.threshold.claims import find_requirement, judge
 from verify.input.ineq import parse_inequality
+from verify.linear.result import Verdict
+from verify.models.threshold.claims import find_requirement, judge
 from verify.models.threshold.compile import compile_spec
 from verify.models.threshold.reduce import reduce_table
-from verify.linear.result import Verdict
 from verify.models.threshold.solve import solve
 from verify.models.threshold.spec import PARAMS, Claim
 
@@ -170,8 +169,8 @@ def test_required_at_names_the_sequence_when_there_are_several():
 
 def test_requirement_recheck_refuses_a_constant_term():
     # the re-derivation must not trust the search: 'b + 1 > 0' is not t=1's row 'b > 0'
-    from verify.models.threshold.claims import Requirement, _recheck_requirement
     from verify.errors import InternalError
+    from verify.models.threshold.claims import Requirement, _recheck_requirement
     spec = make_spec([([0], [1])])
     ineq = parse_inequality("b + 1 > 0", params=PARAMS)
     with pytest.raises(InternalError, match="is not what t=1 requires"):

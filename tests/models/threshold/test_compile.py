@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from rnn_helpers import make_spec, specs
 
-from verify.trusted import checker
 from verify.models.threshold.compile import FREE, compile_spec
+from verify.trusted import checker
 
 
 def test_rows_of_the_seed_q1b():

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verify.errors import SpecError
+from verify.input.yamldoc import parse_text
 from verify.models.threshold.load import load_rnn_path, load_rnn_spec
 from verify.models.threshold.spec import RnnSpec, StepKind
-from verify.input.yamldoc import parse_text
 
 DATA = Path(__file__).parent / "data" / "load"
 F = Fraction

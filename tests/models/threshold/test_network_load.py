@@ -88,6 +88,24 @@ sequences:
     assert spec.sequences[0].inputs[0] == (Fraction(1, 2), Fraction(0.1))  # the float's value
 
 
+@pytest.mark.parametrize("bad", [2.0, 0.5, -1.0])
+def test_an_output_file_entry_other_than_0_or_1_is_named(tmp_path, bad):
+    y = np.zeros((5, 2))
+    y[1, 0], y[3, 1] = 1.0, bad  # the first bad entry: step 4, entry 1
+    np.save(tmp_path / "x.npy", np.zeros((5, 1)))
+    np.save(tmp_path / "y.npy", y)
+    (tmp_path / "s.yaml").write_text("""model: threshold-rnn
+units: 2
+sequences:
+  - input: {file: x.npy}
+    output: {file: y.npy}
+""")
+    from verify.models.threshold.network_load import load_network_path
+    with pytest.raises(SpecError, match=r"output: the output file's step 4, entry 1 is .*; "
+                                        r"outputs in data files are 0 or 1"):
+        load_network_path(str(tmp_path / "s.yaml"))
+
+
 @pytest.mark.parametrize("change, line, key, words", [
     (("units: 2", "units: {max: 0}"), 2, "units.max", "allows no network"),
     (('["01", "11"]', '["01", "1"]'), 5, "sequences[0].input[1]", "1 entries"),

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from network_helpers import make_spec
+
 from verify.input.vectors import OutputTable, VectorSeries
 from verify.models.threshold.network import Domain, NetSequence, StepKind
 from verify.models.threshold.network_pipeline import check_refutation
@@ -101,7 +101,7 @@ def with_sequences(spec, sequences):
 def observed_specs(draw):
     k, d = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     step = draw(st.sampled_from(["strict", "nonstrict"]))
-    vectors = lambda n: st.tuples(*[st.integers(0, 1)] * n)  # noqa: E731
+    vectors = lambda n: st.tuples(*[st.integers(0, 1)] * n)
     seqs = []
     for line in range(draw(st.integers(1, 3))):
         length = draw(st.integers(1, 5))

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from rnn_helpers import make_spec, specs
 
 from verify.linear.backends import get
+from verify.linear.system import LinearSystem, Status
 from verify.models.threshold.compile import FREE, compile_spec
 from verify.models.threshold.reduce import reduce_table, same_row_steps
-from verify.linear.system import LinearSystem, Status
 
 
 @settings(max_examples=80)

@@ -11,17 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rnn_helpers import make_spec, realizable_specs, specs
 
-from verify.linear import backends as backend
-from verify.trusted import checker
 from verify.errors import InternalError
 from verify.input.exact import Series
+from verify.linear import backends as backend
+from verify.linear.result import Certificate, Split, Verdict
+from verify.models.threshold import render as report
 from verify.models.threshold.compile import compile_spec
 from verify.models.threshold.pipeline import recheck
 from verify.models.threshold.reduce import reduce_table
-from verify.models.threshold import render as report
-from verify.linear.result import Certificate, Split, Verdict
 from verify.models.threshold.solve import solve
 from verify.models.threshold.spec import RnnSpec, Sequence, StepKind
+from verify.trusted import checker
 
 BACKENDS = [b for b in backend.names() if b in backend.available()]
 # every known backend, those not installed here skipped with a reason (not silently dropped)

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.linear.backends.certificate import certificate_on_support, check_shape, is_witness, normalise
+from verify.linear.backends.certificate import (
+    certificate_on_support,
+    check_shape,
+    is_witness,
+    normalise,
+)
 from verify.linear.backends.exact_backend import fall_back_to_exact
 from verify.linear.backends.linalg import solve
 from verify.linear.system import BackendAnswer, LinearSystem, Status

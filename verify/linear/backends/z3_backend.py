@@ -14,10 +14,15 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from verify.linear.backends.certificate import certificate_on_support, check_shape, is_witness, normalise
+from verify.input.limits import int_text
+from verify.linear.backends.certificate import (
+    certificate_on_support,
+    check_shape,
+    is_witness,
+    normalise,
+)
 from verify.linear.backends.exact_backend import fall_back_to_exact
 from verify.linear.system import BackendAnswer, LinearSystem, Status
-from verify.input.limits import int_text
 
 
 def _value(z3: Any, value: Any) -> Fraction | None:

@@ -22,6 +22,7 @@ import mpmath
 import numpy as np
 
 from verify.errors import ExitCode
+from verify.input import limits
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import gradients
 from verify.models.cell.spec import Cell, load_cell_spec
@@ -299,7 +300,7 @@ def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: cell``."""
     from verify.models.lstm.render import render
 
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     cell, spec = load_cell_spec(node)
     shapes = drawn_shapes(cell)
     found = prepare_cell(cell, options, deadline)

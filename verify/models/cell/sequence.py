@@ -16,7 +16,6 @@ weight gradients from one step only. Same three-stage verdict as ``lstm-sequence
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from verify.input import limits
 from verify.input.yamldoc import Node
 from verify.models.cell.autodiff import forward, gradients
 from verify.models.cell.spec import Cell, load_cell
@@ -253,7 +253,7 @@ def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: cell-sequence``."""
     from verify.models.cell.check import drawn_shapes
 
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     cell, fields = load_cell(node, sequence=True)
     if not cell.states:
         raise node.error("a sequence needs the cell's states, e.g. 'states: {h_prev: h}' "

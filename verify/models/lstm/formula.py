@@ -15,7 +15,6 @@ failure, judge, and build the payload of :func:`check_spec`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from random import Random
@@ -26,6 +25,7 @@ from hypothesis import find
 from hypothesis.errors import NoSuchExample
 
 from verify.errors import ExitCode, SpecError
+from verify.input import limits
 from verify.input.yamldoc import Node
 from verify.models.lstm.batch import (
     Prepared,
@@ -321,7 +321,7 @@ def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: lstm-cell`` (see :mod:`verify.registry`)."""
     from verify.models.lstm.render import render  # report stage; imported late, as models do
 
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     spec = load_spec(node)
     try:
         with hypothesis_storage_elsewhere():

@@ -31,6 +31,7 @@ import mpmath
 import numpy as np
 
 from verify.errors import ExitCode
+from verify.input import limits
 from verify.input.yamldoc import Node
 from verify.models.lstm.batch import halves, simplify_values, uniform
 from verify.models.lstm.cell import GATES
@@ -328,7 +329,7 @@ def _counterexample(spec: FormulaSpec, inst: SeqInstance, reason: str | None,
 
 def check_spec(node: Node, options: Options) -> Outcome:
     """Handler for ``model: lstm-sequence``."""
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     fields = node.mapping(allowed={"model", "name", "description", "define", "claim"},
                           required={"model", "claim"})
     spec = load_claims(node, fields, LAYOUT)

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
 from collections.abc import Callable
 from typing import Any
 
 from verify.errors import ExitCode
+from verify.input import limits
 from verify.models.threshold import design
 from verify.models.threshold.network import Network, ThresholdSpec
 from verify.models.threshold.network_render import network_json
@@ -33,7 +33,7 @@ from verify.trusted.checker import CheckFailure
 
 def check_behaviour(spec: ThresholdSpec, options: Options, *,
                     search: design.Search | None = None) -> Outcome:
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = limits.deadline(options.timeout)
     claim = spec.claim
     verdict: str | None = None
     if claim is not None and claim.witness is not None:
@@ -72,8 +72,8 @@ def _judge_witness(spec: ThresholdSpec, net: Network,
                                "network": network_json(net), "s0": list(s0)}
     lines = [f"{spec.path}: {_describe_text(spec, table)}",
              f"claim: the given {k}-unit network is right on every input string"]
-    try:  # shapes, the weight domain and fixed entries (no sequences: no outputs to check)
-        _domain_check(spec_k, net)
+    try:  # shapes, the weight domain, fixed entries, s0 (no sequences: no outputs to check)
+        _domain_check(spec_k, net, s0)
     except CheckFailure as exc:
         payload["claim"] = {"verdict": "incorrect", "reason": str(exc)}
         lines.append(f"  incorrect: not a network this spec allows: {exc}")
@@ -232,8 +232,12 @@ def recheck_behaviour(spec: ThresholdSpec, result: dict[str, Any]) -> None:
         check()
 
 
-def _domain_check(spec_k: ThresholdSpec, net: Network) -> None:
+def _domain_check(spec_k: ThresholdSpec, net: Network, s0: tuple[int, ...]) -> None:
     network.check_witness(dataclasses.replace(spec_k, sequences=()), len(net.W), net, ())
+    if s0 != tuple(spec_k.behaviour.s0[:len(net.W)]):
+        raise CheckFailure(f"the claim starts from s0 = {list(s0)}, but the spec fixes s0 = "
+                           f"{list(spec_k.behaviour.s0[:len(net.W)])}; change the spec's s0 "
+                           "if the network is meant to start there")
 
 
 def _recheck_judged(spec: ThresholdSpec, table: product.Table, result: dict[str, Any]) -> None:
@@ -241,7 +245,7 @@ def _recheck_judged(spec: ThresholdSpec, table: product.Table, result: dict[str,
     claim, spec_k = result["claim"], design.spec_at(spec, len(net.W))
     if "reason" in claim:  # judged outside the spec's domain: the check must fail
         try:
-            _domain_check(spec_k, net)
+            _domain_check(spec_k, net, tuple(result["s0"]))
         except CheckFailure:
             return
         raise CheckFailure("the witness was judged outside the domain, but it is inside")
@@ -258,6 +262,6 @@ def _recheck_judged(spec: ThresholdSpec, table: product.Table, result: dict[str,
 def _recheck_design(spec: ThresholdSpec, table: product.Table, attempt: dict[str, Any]) -> None:
     net, k = network_from_json(attempt["network"]), attempt["units"]
     spec_k = design.spec_at(spec, k)
-    _domain_check(spec_k, net)
+    _domain_check(spec_k, net, tuple(attempt["s0"]))
     if not product.explore(spec_k, net, tuple(attempt["s0"]), table).equivalent:
         raise CheckFailure(f"the {k}-unit design is wrong on some input string")

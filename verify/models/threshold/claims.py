@@ -15,16 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from verify.trusted import checker
 from verify.errors import InternalError
 from verify.input.exact import show, to_float
-from verify.models.threshold.compile import FREE, StepTable
-from verify.linear.result import Result, Verdict
-from verify.models.threshold.solve import ask
 from verify.input.ineq import Inequality
+from verify.linear.result import Result, Verdict
+from verify.linear.system import LinearSystem, Row, Status
+from verify.models.threshold.compile import FREE, StepTable
+from verify.models.threshold.solve import ask
 from verify.models.threshold.spec import Claim, RnnSpec
 from verify.models.threshold.trace import Trace, run
-from verify.linear.system import LinearSystem, Row, Status
+from verify.trusted import checker
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from verify.models.threshold.spec import RnnSpec, StepKind
 from verify.linear.system import Row
+from verify.models.threshold.spec import RnnSpec, StepKind
 
 FREE = -1
 

@@ -21,7 +21,7 @@ from verify.errors import SpecError
 from verify.input import limits
 from verify.input.datafiles import read_bits, read_numbers
 from verify.input.exact import Series, parse_number
-from verify.input.ineq import parse_inequality
+from verify.input.ineq import Inequality, parse_inequality
 from verify.input.limits import MAX_STEPS
 from verify.input.yamldoc import Node, load_file
 from verify.models.threshold.model_keys import (
@@ -29,7 +29,7 @@ from verify.models.threshold.model_keys import (
     THRESHOLD_WITNESS_KEYS,
     refuse_foreign,
 )
-from verify.models.threshold.spec import PARAMS, Claim, Inequality, RnnSpec, Sequence, StepKind
+from verify.models.threshold.spec import PARAMS, Claim, RnnSpec, Sequence, StepKind
 
 MODEL = "step-rnn"
 TOP_KEYS = {"name", "description", "model", "step", "s0", "input", "output", "sequences",

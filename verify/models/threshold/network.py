@@ -16,7 +16,7 @@ checker; the step-RNN spec is the case k = 1, d = 1, every unit observed.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -111,3 +111,17 @@ class ThresholdSpec:
     claim: NetClaim | None
     behaviour: Any = None              # ``behaviour:`` (a machine, a window formula or a
                                        # reference network), see models/threshold/behaviour
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a solve answers for one k (the observed-states solve or the hidden-state
+    search); kept here, beside the contract, so that the observed path need not import
+    the search."""
+
+    status: str                                  # "realizable" | "unrealizable" | "unknown"
+    network: Network | None
+    s0: tuple[tuple[int, ...], ...] | None       # per sequence, per unit (chosen where free)
+    certificate: dict[str, Any] | None           # verify-certificate/2, when unrealizable
+    reason: str                                  # for unknown: what was tried
+    stats: dict[str, Any] = field(default_factory=dict)

@@ -82,7 +82,8 @@ def judge_witness(spec: ThresholdSpec, net: Network,
             f"({zs}; state {''.join(map(str, bad.s))})",
             {"first_difference": {"sequence": bad.sequence, "t": bad.t, "output": o,
                                   "got": bad.y[o], "expected": bad.expected[o],
-                                  "z": [str(z) for z in bad.z], "s": list(bad.s)}})
+                                  "z": [str(z) for z in bad.z], "s": list(bad.s)},
+             "s0": [list(v) for v in s0]})
     return Judgement("correct", "the witness reproduces every output (re-simulated exactly)",
                      {"s0": [list(v) for v in s0]})
 

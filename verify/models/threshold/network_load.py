@@ -84,7 +84,8 @@ def load_network_spec(root: Node) -> ThresholdSpec:
     assert declared is not None
     shape = Shape(declared, units, readout, observe)
     fixed = _fixed(fields["fixed"], shape, weights, bias) if "fixed" in fields else {}
-    claim = (_claim(fields["claim"], shape, min_units, len(sequences))
+    # a behaviour spec has one start state: a witness's s0 is one vector, not one per sequence
+    claim = (_claim(fields["claim"], shape, min_units, len(sequences) if behaviour is None else 1)
              if "claim" in fields else None)
     return ThresholdSpec(path=root.path, name=name, step=step, shape=shape,
                          min_units=min_units, weights=weights, bias=bias, fixed=fixed,

@@ -10,18 +10,17 @@ has its refutation. Nothing is believed before :mod:`verify.trusted.network` acc
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from verify.errors import ExitCode, InternalError
+from verify.input import limits
 from verify.input.yamldoc import Node
 from verify.models.threshold import network_render as report
 from verify.models.threshold import observed
-from verify.models.threshold.fewest import fewest_units
-from verify.models.threshold.network import ThresholdSpec
+from verify.models.threshold.network import SearchResult, ThresholdSpec
 from verify.models.threshold.network_load import load_network_spec
-from verify.models.threshold.search import SearchResult, search
 from verify.outcome import Options, Outcome
 from verify.trusted import network as trusted
 from verify.trusted.checker import CheckFailure
@@ -55,7 +54,8 @@ class Solver:
         if k not in self.cache:
             if observed.applies(self.spec) and k == self.spec.shape.units:
                 result = observed.solve_observed(self.spec, self.backend, deadline=self.deadline)
-            else:
+            else:  # imported here: the observed case (long data, start-up counts) needs none
+                from verify.models.threshold.search import search
                 result = search(self.spec, k, deadline=self.deadline)
             recheck(self.spec, k, result)
             self.cache[k] = result
@@ -83,6 +83,14 @@ def check_refutation(spec: Any, cert: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class ThresholdAnswer:
+    """``Outcome.answer`` of a threshold-rnn spec: the validated spec its payload answers
+    (the state-transition picture reads the inputs, step rule and claimed network here)."""
+
+    spec: ThresholdSpec
+
+
+@dataclass(frozen=True)
 class Answer:
     status: str                        # realizable | unrealizable | unknown
     units: int | None                  # the witness's k (the fewest, with a range)
@@ -106,6 +114,8 @@ def decide(solver: Solver) -> Answer:
         assert result.certificate is not None
         return Answer("unrealizable", None, result, {top: result.certificate},
                       solver.method(top))
+    from verify.models.threshold.fewest import fewest_units
+
     found = fewest_units(spec, deadline=solver.deadline)
     method = solver.method(top)
     for k, cert in found.refutations.items():
@@ -130,8 +140,9 @@ def check_spec(root: Node, options: Options) -> Outcome:
 
     spec = load_network_spec(root)
     if spec.behaviour is not None:
-        return _behaviour_outcome(spec, options)
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+        return dataclasses.replace(_behaviour_outcome(spec, options),
+                                   answer=ThresholdAnswer(spec))
+    deadline = limits.deadline(options.timeout)
     solver = Solver(spec, options.solver, deadline)
     answer = decide(solver)
     judgement = judge(spec, answer, solver) if spec.claim is not None else None
@@ -142,12 +153,12 @@ def check_spec(root: Node, options: Options) -> Outcome:
         code = ExitCode.CLAIM_INCORRECT
     return Outcome(spec.path, answer.status, code,
                    report.to_json(spec, answer, judgement),
-                   report.to_text(spec, answer, judgement))
+                   report.to_text(spec, answer, judgement), answer=ThresholdAnswer(spec))
 
 
 def _behaviour_outcome(spec: ThresholdSpec, options: Options) -> Outcome:
     """``behaviour:`` specs are judged by the behaviour module (issue 12)."""
-    from verify.models.threshold import behaviour  # type: ignore[attr-defined]
+    from verify.models.threshold import behaviour
 
     outcome: Outcome = behaviour.check_behaviour(spec, options)
     return outcome

@@ -29,15 +29,20 @@ from verify.linear.backends.certificate import normalise
 from verify.linear.result import smallest_certificate
 from verify.linear.simplest import simplest_witness
 from verify.linear.system import LinearSystem, Row, Status
-from verify.models.threshold.network import DONT_CARE, Network, StepKind, ThresholdSpec
-from verify.models.threshold.search import SearchResult
+from verify.models.threshold.network import (
+    DONT_CARE,
+    Network,
+    SearchResult,
+    StepKind,
+    ThresholdSpec,
+)
 from verify.models.threshold.solve import ask
 
 CERT_FORMAT = "verify-certificate/2"
 FIRST_ROWS = 32        # random rows in the first subset (besides each group's extremes)
 ADD_PER_ROUND = 32     # violated rows added per round
 MAX_ROUNDS = 200
-FLOAT_HINT_ROWS = 2000  # real inputs with more distinct steps: try a float LP hint first
+FLOAT_HINT_ROWS = 200  # real inputs with more steps: float LP hints first (observed_hint)
 
 
 class _Unknown(Exception):
@@ -87,6 +92,32 @@ class Steps:
         """|matrix|, for float error bounds (computed once, shared by the units)."""
         return np.asarray(np.abs(self.matrix), dtype=np.float64)
 
+    # What follows is the same for every unit (only the sign column differs): computed
+    # once per spec, not once per unit.
+
+    @functools.cached_property
+    def l1_bound(self) -> float:
+        """An upper bound on every row's |x_t|_1 + |s_(t-1)|_1 + 1 (for float bounds)."""
+        if not len(self.x):
+            return float(self.width)
+        # d * max|entry| rather than the sum of column maxima: two flat reductions over
+        # the contiguous matrix (axis-0 reductions are ~10x slower here)
+        big = max(float(self.matrix.max()), -float(self.matrix.min()))
+        return self.x.shape[1] * big + float(self.s_prev.shape[1]) + 1.0
+
+    @functools.cached_property
+    def signs(self) -> np.ndarray:
+        """(T, k) float64: +1 where s_t[i] = 1, else -1 (every unit's row signs)."""
+        return np.where(self.s_next > 0, 1.0, -1.0)
+
+    @functools.cached_property
+    def prev_code(self) -> np.ndarray:
+        return state_codes(self.s_prev)
+
+    @functools.cached_property
+    def along(self) -> np.ndarray:
+        return along(self.x)
+
     def x_exact(self, r: int) -> tuple[Fraction, ...]:
         if self.x_ints is not None:
             return tuple(Fraction(int(v)) for v in self.x_ints[r])
@@ -94,36 +125,48 @@ class Steps:
         return tuple(self.spec.sequences[j].inputs[int(self.t[r]) - 1])
 
 
+def state_codes(states: np.ndarray) -> np.ndarray:
+    """One int64 per row of a (T, k) 0/1 array, naming it (its bits)."""
+    code = np.zeros(len(states), dtype=np.int64)
+    for j in range(states.shape[1]):  # column by column: no (T, k) int64 copy
+        code |= states[:, j].astype(np.int64) << j
+    return code
+
+
+def along(x: np.ndarray) -> np.ndarray:
+    """Inputs along one fixed random direction (first subsets take its extremes)."""
+    return np.asarray(x @ np.random.default_rng(1).normal(size=x.shape[1]))
+
+
 def build_steps(spec: ThresholdSpec) -> Steps:
+    """Every step as arrays, written in place: the rows' matrix is filled sequence by
+    sequence (no concatenated copies of 10^6-step inputs), ``x`` is a view of it."""
     k, d = spec.shape.units, spec.shape.inputs
-    seqs, ts, xs, xis, prev, nxt = [], [], [], [], [], []
-    ints_ok = True
+    lengths = [len(s.outputs) for s in spec.sequences]
+    T = sum(lengths)
+    matrix = np.empty((T, d + k + 1))
+    matrix[:, -1] = 1.0
+    s_prev, s_next = np.empty((T, k), dtype=np.int8), np.zeros((T, k), dtype=np.int8)
+    starts = np.cumsum([0, *lengths[:-1]], dtype=np.int64)
+    seq = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    t = np.arange(1, T + 1, dtype=np.int64) - np.repeat(starts, lengths)
+    xis: list[np.ndarray] = []
     for j, s in enumerate(spec.sequences):
-        y = _outputs(s)
-        n = len(y)
-        state = np.zeros((n, k), dtype=np.int8)
-        state[:, list(spec.shape.observe)] = y
-        p = np.empty_like(state)
-        p[0] = np.array(s.s0, dtype=np.int8)
-        p[1:] = state[:-1]
-        seqs.append(np.full(n, j, dtype=np.int32))
-        ts.append(np.arange(1, n + 1, dtype=np.int64))
+        a, n = int(starts[j]), lengths[j]
+        state = s_next[a:a + n]
+        state[:, list(spec.shape.observe)] = _outputs(s)
+        s_prev[a] = np.array(s.s0, dtype=np.int8)
+        s_prev[a + 1:a + n] = state[:-1]
         approx = getattr(s.inputs, "approx", None)
         if approx is None:
             approx = np.array([[float(v) for v in x] for x in s.inputs]).reshape(n, d)
-        xs.append(approx)
+        matrix[a:a + n, :d] = approx
         ints = getattr(s.inputs, "ints", None)
-        ints_ok = ints_ok and ints is not None
         if ints is not None:
             xis.append(ints)
-        prev.append(p)
-        nxt.append(state)
-    x, s_prev = np.concatenate(xs), np.concatenate(prev)
-    matrix = np.empty((len(x), d + k + 1))
-    matrix[:, :d], matrix[:, d:d + k], matrix[:, -1] = x, s_prev, 1.0
-    return Steps(np.concatenate(seqs), np.concatenate(ts), x,
-                 np.concatenate(xis) if ints_ok else None,
-                 s_prev, np.concatenate(nxt), spec, matrix)
+    matrix[:, d:d + k] = s_prev
+    x_ints = np.concatenate(xis) if len(xis) == len(lengths) else None
+    return Steps(seq, t, matrix[:, :d], x_ints, s_prev, s_next, spec, matrix)
 
 
 def situation_ids(steps: Steps) -> np.ndarray:
@@ -165,6 +208,25 @@ def first_clash(steps: Steps) -> tuple[int, int] | None:
     return None
 
 
+def group_extremes(group: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """Positions of the smallest and the largest ``along`` in each group of equal
+    ``group`` (non-negative ints), the first position on ties, sorted: one vectorised pass
+    instead of one pass per group."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    code = group
+    if int(group.max()) > 2 * len(group) + 64:  # sparse codes: number them densely
+        code = np.asarray(np.unique(group, return_inverse=True)[1]).reshape(-1)
+    found = []
+    for reduce, start in ((np.minimum, np.inf), (np.maximum, -np.inf)):
+        best = np.full(int(code.max()) + 1, start)
+        reduce.at(best, code, along)
+        hits = np.flatnonzero(along == best[code])
+        _, first = np.unique(code[hits], return_index=True)
+        found.append(hits[first])
+    return np.unique(np.concatenate(found))
+
+
 def unit_names(spec: ThresholdSpec, i: int) -> tuple[str, ...]:
     d, k = spec.shape.inputs, spec.shape.units
     return (*(f"W[{i}][{j}]" for j in range(d)), *(f"U[{i}][{j}]" for j in range(k)),
@@ -203,15 +265,19 @@ class UnitSolver:
         self.homog = not self.bounds  # no constants: no τ variable
         self.nvar = len(self.names) + (0 if self.homog else 1)
         self.strict_step = spec.step is StepKind.STRICT
-        target = steps.s_next[:, i].astype(np.int64)
-        self.sign = 2 * target - 1
-        self.strict = (target == 1) == self.strict_step
-        self.candidates = self._merge_identical()
         self.rounds = 0
         self._rows: dict[int, Row] = {}
         self.hinted = False
 
-    def _merge_identical(self) -> np.ndarray:
+    # per-step arrays, made when first needed (a unit settled by a float hint needs none)
+
+    @functools.cached_property
+    def sign(self) -> np.ndarray:
+        """+1 where s_t[i] = 1, else -1: each step's row sign."""
+        return self.steps.s_next[:, self.i].astype(np.int64) * 2 - 1
+
+    @functools.cached_property
+    def candidates(self) -> np.ndarray:
         """Indices of the first step of each distinct (x, s_prev, s_t[i]) (integer x only)."""
         st = self.steps
         if st.x_ints is None:
@@ -236,12 +302,12 @@ class UnitSolver:
 
     def _make_row(self, r: int) -> Row:
         st = self.steps
-        s = int(self.sign[r])
+        s = 1 if st.s_next[r, self.i] > 0 else -1
         coeffs = [s * v for v in st.x_exact(r)] + [Fraction(s * int(v)) for v in st.s_prev[r]]
         coeffs.append(Fraction(s))
         if not self.homog:
             coeffs.append(Fraction(0))
-        return Row(tuple(coeffs), bool(self.strict[r]))
+        return Row(tuple(coeffs), bool((s > 0) == self.strict_step))
 
     def bound_rows(self) -> list[Row]:
         rows = []
@@ -256,16 +322,8 @@ class UnitSolver:
 
     def _first_subset(self) -> list[int]:
         st, cand = self.steps, self.candidates
-        chosen: set[int] = set()
-        group = (st.s_prev[cand].astype(np.int64) @ (1 << np.arange(st.s_prev.shape[1]))) * 2 \
-            + (self.sign[cand] > 0)
-        direction = np.random.default_rng(1).normal(size=st.x.shape[1])
-        along_all = st.x[cand] @ direction
-        for g in np.unique(group):  # each group's two extremes along one direction
-            where = np.flatnonzero(group == g)
-            along = along_all[where]
-            chosen.add(int(cand[where[np.argmin(along)]]))
-            chosen.add(int(cand[where[np.argmax(along)]]))
+        group = st.prev_code[cand] * 2 + (self.sign[cand] > 0)
+        chosen = {int(v) for v in cand[group_extremes(group, st.along[cand])]}
         if len(cand) > FIRST_ROWS:
             rng = np.random.default_rng(0)
             chosen.update(int(cand[v]) for v in rng.integers(0, len(cand), FIRST_ROWS))
@@ -273,27 +331,31 @@ class UnitSolver:
             chosen.update(int(v) for v in cand)
         return sorted(chosen)
 
-    def violated(self, theta: tuple[Fraction, ...]) -> np.ndarray:
-        """Candidate steps whose row ``theta`` violates, most violated first.
+    def violated(self, theta: tuple[Fraction, ...],
+                 among: np.ndarray | None = None) -> np.ndarray:
+        """Candidate steps (or the steps ``among``, sorted, distinct) whose row ``theta``
+        violates, most violated first.
 
         Decided in float64 where the margin is far from 0 (an error bound on the dot
         product), exactly in Fractions where it is not.
         """
-        st, cand = self.steps, self.candidates
+        st = self.steps
+        cand = self.candidates if among is None else among
         tau = theta[-1] if not self.homog else Fraction(1)
         exact = [Fraction(v) / tau for v in theta[:st.width]]
         w = np.array([float(v) for v in exact])
         full = len(cand) == len(st.t)
         m = st.matrix if full else st.matrix[cand]
-        sign = self.sign if full else self.sign[cand]
+        sign = self.sign if full else st.s_next[cand, self.i].astype(np.int64) * 2 - 1
         margin = sign * (m @ w)
-        scale = (st.magnitude if full else st.magnitude[cand]) @ np.abs(w)
+        scale = (st.magnitude if full else np.abs(m)) @ np.abs(w)
         tol = 1e-12 * st.width * (scale + 1)
         bad = margin < -tol
         for pos in np.flatnonzero(np.abs(margin) <= tol):  # float does not decide: exact
             r = int(cand[pos])
             val = sum((a * b for a, b in zip(self.row(r).coefficients, exact)), Fraction(0))
-            bad[pos] = val < 0 or (val == 0 and bool(self.strict[r]))
+            strict = (st.s_next[r, self.i] == 1) == self.strict_step
+            bad[pos] = val < 0 or (val == 0 and bool(strict))
         idx = np.flatnonzero(bad)
         return cand[idx[np.argsort(margin[idx] / (scale[idx] + 1), kind="stable")]]
 
@@ -306,13 +368,15 @@ class UnitSolver:
             raise _Unknown(ans.note or "the solver gave up")
         return ans
 
-    def solve(self) -> tuple[tuple[Fraction, ...] | None, dict[str, Any] | None]:
-        """(unit i's exact weights, None) or (None, its Motzkin certificate node)."""
-        if self.steps.x_ints is None and len(self.candidates) > FLOAT_HINT_ROWS:
-            hint = float_hint(self)
-            if hint is not None:
-                self.hinted = True
-                return self._weights(hint), None
+    def solve(self, hint: tuple[Fraction, ...] | None = None
+              ) -> tuple[tuple[Fraction, ...] | None, dict[str, Any] | None]:
+        """(unit i's exact weights, None) or (None, its Motzkin certificate node).
+
+        ``hint``: weights (τ last unless homogeneous) already checked on every step
+        (:func:`.observed_hint.float_hints`)."""
+        if hint is not None:
+            self.hinted = True
+            return self._weights(hint), None
         active = self._first_subset()
         extra = [] if self.homog else self.bound_rows()
         while True:
@@ -367,82 +431,6 @@ class UnitSolver:
         return {"motzkin": {"unit": unit, "rows": out}}
 
 
-# -- a float hint for long real-valued sequences ------------------------------------------
-
-def float_hint(unit: UnitSolver, rounds: int = 30) -> tuple[Fraction, ...] | None:
-    """Weights from a float max-margin LP (HiGHS), cutting plane over the steps, then
-    rounded to dyadic rationals and checked exactly on every step (None if any of that
-    fails: the exact backend loop decides). Untrusted: a hint, as any solver answer."""
-    from verify.linear.backends.lp_backend import _highs_usable
-
-    if not _highs_usable():  # also swallows HiGHS's banner, which would corrupt stdout
-        return None
-    import highspy
-    st, cand = unit.steps, unit.candidates
-    n = st.width
-    low, high = np.full(n, -np.inf), np.full(n, np.inf)
-    for v, rel, value in unit.bounds:
-        if rel == ">=":
-            low[v] = max(low[v], float(value))
-        else:
-            high[v] = min(high[v], float(value))
-    active = np.array(unit._first_subset())
-    full = len(cand) == len(st.t)  # every step distinct (real inputs): no copies
-    matrix = st.matrix if full else st.matrix[cand]
-    sign = (unit.sign if full else unit.sign[cand]).astype(np.float64)
-    size = st.magnitude if full else st.magnitude[cand]
-    for _ in range(rounds):
-        theta = _max_margin(highspy, st.matrix[active] * unit.sign[active, None], low, high)
-        if theta is None:
-            return None
-        margin = sign * (matrix @ theta)
-        bad = np.flatnonzero(margin < 1e-9 * (size @ np.abs(theta) + 1))
-        if not len(bad):
-            break
-        worst = bad[np.argpartition(margin[bad], min(255, len(bad) - 1))[:256]]
-        new = np.setdiff1d(cand[worst], active)
-        if not len(new):
-            return None  # the float LP cannot do better: the exact loop decides
-        active = np.union1d(active, new)
-    else:
-        return None
-    for bits in (0, 10, 20, 30, 40):
-        scale = 2**bits
-        exact = [Fraction(round(float(v) * scale), scale) for v in theta]
-        if any(not (rel == ">=" and exact[v] >= value or rel == "<=" and exact[v] <= value)
-               for v, rel, value in unit.bounds):
-            continue
-        cand_theta = tuple(exact) + (() if unit.homog else (Fraction(1),))
-        if not len(unit.violated(cand_theta)):
-            return cand_theta
-    return None
-
-
-def _max_margin(highspy: Any, rows: np.ndarray, low: np.ndarray,
-                high: np.ndarray) -> np.ndarray | None:
-    """max δ s.t. row·θ >= δ for every row, δ <= 1, θ in bounds (a margin on the
-    non-strict rows too, so that float tolerances cannot flip them)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    n = rows.shape[1]
-    for j in range(n):
-        h.addVar(low[j] if np.isfinite(low[j]) else -inf, high[j] if np.isfinite(high[j]) else inf)
-    h.addVar(0.0, 1.0)  # δ
-    h.changeColCost(n, 1.0)
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    a = np.hstack([rows, -np.ones((len(rows), 1))])
-    m = len(a)
-    h.addRows(m, np.zeros(m), np.full(m, inf), a.size,
-              np.arange(0, a.size, n + 1, dtype=np.int32),
-              np.tile(np.arange(n + 1, dtype=np.int32), m), a.ravel())
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    values = np.array(h.getSolution().col_value)
-    return values[:n] if values[n] > 1e-9 else None
-
-
 # -- the whole network ------------------------------------------------------------------------
 
 def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
@@ -454,7 +442,14 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
     weights: list[tuple[Fraction, ...]] = []
     impossible: list[dict[str, Any]] = []
     stats: dict[str, Any] = {"steps": len(steps.t), "units": []}
-    clash = first_clash(steps)
+    units = [UnitSolver(steps, i, backend, deadline, notes) for i in range(spec.shape.units)]
+    hints: dict[int, tuple[Fraction, ...]] = {}
+    if steps.x_ints is None and len(steps.t) > FLOAT_HINT_ROWS:
+        from verify.models.threshold.observed_hint import float_hints
+        hints = float_hints(steps, units, deadline)
+    # Weights that fit every step of every unit leave no room for a clash, so with every
+    # unit hinted the (sorting) search for one is skipped; otherwise it comes first.
+    clash = first_clash(steps) if len(hints) < len(units) else None
     if clash is not None:  # two steps in one situation that need different values
         r, clashing = clash
         node = {"clash": {"sequence": int(steps.seq[r]), "t": int(steps.t[r]),
@@ -464,16 +459,16 @@ def solve_observed(spec: ThresholdSpec, backend: str = "z3", *,
                                       "proof": node,
                                       "size": {"nodes": 1, "leaves": 1, "depth": 1}}
         return SearchResult("unrealizable", None, None, clash_cert, "", stats)
-    for i in range(spec.shape.units):
-        unit = UnitSolver(steps, i, backend, deadline, notes)
+    for i, unit in enumerate(units):
         try:
-            w, cert = unit.solve()
+            w, cert = unit.solve(hints.get(i))
         except _Unknown as exc:
             stats["seconds"] = time.monotonic() - start
             tried = (f"observed states: each unit's linear system with the {backend} backend; "
                      f"stopped at unit {i}: {exc}")
             return SearchResult("unknown", None, None, None, tried, stats)
-        stats["units"].append({"unit": i, "distinct_rows": len(unit.candidates),
+        distinct = len(steps.t) if steps.x_ints is None else len(unit.candidates)
+        stats["units"].append({"unit": i, "distinct_rows": distinct,
                                "rounds": unit.rounds, "float_hint": unit.hinted})
         if cert is not None:
             impossible.append(cert)

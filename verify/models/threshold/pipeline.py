@@ -3,19 +3,19 @@ checker -> report. This is the handler registered for ``model: step-rnn``."""
 
 from __future__ import annotations
 
-from verify.trusted import checker
+from verify.errors import ExitCode, InternalError
+from verify.input.yamldoc import Node
+from verify.linear.result import Result, Verdict
+from verify.models.threshold import render as report
 from verify.models.threshold.answer import StepRnnAnswer
 from verify.models.threshold.claims import judge
-from verify.errors import ExitCode, InternalError
-from verify.models.threshold.load import load_rnn_spec
 from verify.models.threshold.compile import compile_spec
-from verify.outcome import Options, Outcome
+from verify.models.threshold.load import load_rnn_spec
 from verify.models.threshold.reduce import reduce_table
-from verify.models.threshold import render as report
-from verify.linear.result import Result, Verdict
 from verify.models.threshold.solve import solve
 from verify.models.threshold.spec import RnnSpec
-from verify.input.yamldoc import Node
+from verify.outcome import Options, Outcome
+from verify.trusted import checker
 
 
 def recheck(spec: RnnSpec, result: Result) -> None:

@@ -18,8 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from verify.models.threshold.compile import FREE, StepTable
 from verify.linear.system import Row
+from verify.models.threshold.compile import FREE, StepTable
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from typing import Any
 # hardening (issue 10): numbers go through verify.input.exact.show, which abbreviates
 # values beyond 1,000 digits (≈1.0e+5000) instead of converting them to text
 from verify.input.exact import show
+from verify.linear.result import Certificate, CitedRow, Proof, Result, Verdict
 from verify.models.threshold.claims import Judgement, Requirement
 from verify.models.threshold.compile import FREE, StepTable
 from verify.models.threshold.reduce import same_row_steps
-from verify.linear.result import Certificate, CitedRow, Proof, Result, Verdict
 from verify.models.threshold.spec import RnnSpec, StepKind
 from verify.models.threshold.trace import Trace, TraceRow, run
 

@@ -22,11 +22,11 @@ import math
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.models.threshold.network import Network, ThresholdSpec
+from verify.models.threshold.network import Network, SearchResult, ThresholdSpec
 from verify.models.threshold.oracle import UnitOracle
 from verify.models.threshold.table import (
     Key,
@@ -50,16 +50,6 @@ PROBE_NODES = 60
 # this (after scaling); only larger ones are re-solved for the simplest weights, which
 # costs more than z3's answer on most instances z3 answers (~15 ms for k = 3).
 Z3_HEIGHT = 16
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    status: str                                  # "realizable" | "unrealizable" | "unknown"
-    network: Network | None
-    s0: tuple[tuple[int, ...], ...] | None       # per sequence, per unit (chosen where free)
-    certificate: dict[str, Any] | None           # verify-certificate/2, when unrealizable
-    reason: str                                  # for unknown: what was tried
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 class _Restart(Exception):

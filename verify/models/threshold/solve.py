@@ -17,7 +17,6 @@ from fractions import Fraction
 
 from verify.input import limits
 from verify.linear import backends
-from verify.models.threshold.reduce import Reduction
 from verify.linear.result import (
     Certificate,
     CitedRow,
@@ -33,6 +32,7 @@ from verify.linear.result import (
 )
 from verify.linear.simplest import simplest_witness
 from verify.linear.system import BackendAnswer, LinearSystem, Row, Status
+from verify.models.threshold.reduce import Reduction
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Stage: report (pictures). ``verify check --plot DIR``: one picture per spec.
 
 Step-RNN specs get the weight-space picture (:mod:`.region`), LSTM formula specs with a
-wrong claim a heat map of got − expected (:mod:`.heatmap`). matplotlib is optional (the
-``verify[plot]`` extra); :func:`require_matplotlib` says how to install it. Threshold
-networks (several units) have no picture yet: their state-transition diagram is planned
-once that model lands.
+wrong claim a heat map of got − expected (:mod:`.heatmap`), threshold-rnn specs with a
+network (a claimed one, the tool's witness, the fewest-units witness or a behaviour's
+design) its state-transition diagram (:mod:`.transitions` computes it, :mod:`.diagram`
+draws it; an unrealizable or unknown answer has none). matplotlib is optional (the
+``verify[plot]`` extra); :func:`require_matplotlib` says how to install it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from verify.errors import VerifyError
+from verify.models.threshold.network import ThresholdSpec
 from verify.outcome import Outcome
 
 FORMATS = ("svg", "png")
@@ -48,6 +50,13 @@ def draw_one(outcome: Outcome, path: Path, fmt: str) -> bool:
         from verify.report.plot.region import draw
         draw(picture(outcome.answer), str(path), fmt)
         return True
+    if isinstance(getattr(outcome.answer, "spec", None), ThresholdSpec):
+        from verify.report.plot.diagram import draw as diagram
+        from verify.report.plot.transitions import outcome_diagram
+        found = outcome_diagram(outcome.answer.spec, outcome.to_json())
+        if found is not None:
+            diagram(found, str(path), fmt)
+        return found is not None
     if outcome.payload.get("claim", {}).get("targets"):
         from verify.report.plot.heatmap import draw as heat
         return heat(outcome, str(path), fmt)
