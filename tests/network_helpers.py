@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from fractions import Fraction
 
 from verify.models.threshold.network import (
@@ -14,7 +15,8 @@ from verify.models.threshold.network import (
     StepKind,
     ThresholdSpec,
 )
-from verify.trusted.network import simulate
+from verify.models.threshold.search import SearchResult, search
+from verify.trusted.network import check_certificate, check_witness, simulate
 
 
 def bits(text: str) -> tuple[tuple[Fraction, ...], ...]:
@@ -76,3 +78,14 @@ def planted(k: int, lengths: list[int], rng: random.Random, step: str = "nonstri
         if (not needs_memory or len(seen) > len({a for a, _ in seen})) and len(
                 visited) >= min_states:
             return make_spec(list(zip(xs, ys)), units=k, readout=1, step=step)
+
+
+def checked(spec: ThresholdSpec, units: int, **kw: object) -> SearchResult:
+    """``search`` (a minute at most), its verdict put through the trusted checker."""
+    r = search(spec, units, deadline=time.monotonic() + 60, **kw)  # type: ignore[arg-type]
+    if r.status == "realizable":
+        check_witness(spec, units, r.network, r.s0)
+    else:
+        assert r.status == "unrealizable", r.reason
+        check_certificate(spec, r.certificate)
+    return r

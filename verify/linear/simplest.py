@@ -69,9 +69,18 @@ def _small_integer_witness(system: LinearSystem, *, height: int = 2,
 
 def _coordinate_pass(system: LinearSystem, values: list[Fraction]
                      ) -> tuple[Fraction, ...] | None:
+    # each row's value is kept up to date as parameters move, so that finding one
+    # parameter's interval costs one pass over the rows, not rows x parameters
+    dots = [sum((c * v for c, v in zip(row.coefficients, values)), Fraction(0))
+            for row in system.rows]
     for i in reversed(range(len(values))):  # b first: a zero bias reads best
-        lo, hi = _interval(system, values, i)
-        values[i] = simplest_in(lo, hi)
+        lo, hi = _interval(system, values, i, dots)
+        new = simplest_in(lo, hi)
+        if new != values[i]:
+            for r, row in enumerate(system.rows):
+                if row.coefficients[i]:
+                    dots[r] += row.coefficients[i] * (new - values[i])
+            values[i] = new
     if not any(values):
         return None
     result = tuple(normalise(values))
@@ -82,16 +91,17 @@ def _height(values: tuple[Fraction, ...]) -> int:
     return max(abs(v.numerator) for v in values)
 
 
-def _interval(system: LinearSystem, values: list[Fraction], i: int) -> tuple[Bound, Bound]:
-    """Where parameter i may lie with the others fixed: every row a_i*v + rest REL 0."""
+def _interval(system: LinearSystem, values: list[Fraction], i: int, dots: list[Fraction]
+              ) -> tuple[Bound, Bound]:
+    """Where parameter i may lie with the others fixed: every row a_i*v + rest REL 0
+    (``dots``: each row's value at ``values``)."""
     lo: Bound = None
     hi: Bound = None
-    for row in system.rows:
+    for r, row in enumerate(system.rows):
         a = row.coefficients[i]
         if a == 0:
             continue
-        rest = sum((c * v for j, (c, v) in enumerate(zip(row.coefficients, values)) if j != i),
-                   Fraction(0))
+        rest = dots[r] - a * values[i]
         edge = -rest / a
         closed = not row.strict
         if a > 0:  # v > edge (or >=)

@@ -15,24 +15,14 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from network_helpers import make_spec, planted
+from network_helpers import checked, make_spec, planted
 
 from verify.models.threshold.network import Domain
 from verify.models.threshold.search import search
 from verify.trusted.checker import CheckFailure
-from verify.trusted.network import check_certificate, check_witness
+from verify.trusted.network import check_certificate
 
 PARITY = [("11", "10"), ("10", "11"), ("0", "0"), ("01", "01")]
-
-
-def checked(spec, units: int, **kw):
-    r = search(spec, units, deadline=time.monotonic() + 60, **kw)
-    if r.status == "realizable":
-        check_witness(spec, units, r.network, r.s0)
-    else:
-        assert r.status == "unrealizable", r.reason
-        check_certificate(spec, r.certificate)
-    return r
 
 
 def test_one_unit_cannot_and_two_units_can_do_running_parity_with_a_readout() -> None:
