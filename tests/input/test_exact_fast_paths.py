@@ -52,3 +52,10 @@ def test_malformed_fixed_point_tokens_are_refused(tokens: list[str]) -> None:
     except ValueError:
         got = None
     assert got == want
+
+
+def test_minus_2_to_63_is_not_taken_for_a_modest_integer():
+    # np.abs(-2**63) wraps round to -2**63 (< 2**53): the size check must not be fooled
+    series = Series.from_texts(["-9223372036854775808", "5"])
+    assert series.ints is None
+    assert series.exact(0) == -(2**63) and series.approx[0] == -(2.0**63)

@@ -112,3 +112,20 @@ def test_weights_beyond_float64_are_checked_exactly():
     wrong = spec_of(1, True, xs, [(0,), (0,)], (0,))
     found = trusted.first_difference(wrong, net(W, U, b), ((0,),))
     assert found is not None and found.t == 1 and found.z == (Fraction(10**400 - 1),)
+
+
+def test_weights_whose_sum_overflows_float64_warn_nothing_and_are_exact():
+    import warnings
+
+    # |W| + |b| overflows float64 in the rounding bound's sum: every step goes to the
+    # exact path, silently (a warning on stderr would reach the command's output)
+    W, U, b = [[Fraction(10**308)]], [[Fraction(0)]], [Fraction(-(10**308))]
+    xs, s0 = [(Fraction(1),), (Fraction(2),)], (0,)
+    ys = [(1,), (1,)]  # z = 0 then 10**308: nonstrict gives 1, 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert trusted.first_difference(spec_of(1, False, xs, ys, s0),
+                                        net(W, U, b), [s0]) is None
+        bad = trusted.first_difference(spec_of(1, True, xs, ys, s0), net(W, U, b), [s0])
+    assert oracle_first_wrong(xs, ys, W, U, b, s0, True)[0] == 1
+    assert bad is not None and bad.t == 1

@@ -181,7 +181,8 @@ class Series:
             except ValueError:
                 _raise_first_bad(toks)
             else:
-                if int(np.max(np.abs(ints))) < 2**53:  # as from_fractions: approx exact
+                if max(-int(ints.min()), int(ints.max())) < 2**53:  # approx exact
+                    # (Python ints: np.abs(-2**63) wraps round to -2**63)
                     return cls.from_ints(ints)
         if not any(c in joined for c in "eE/"):
             shadow = _fixed_point_shadow(joined, len(toks))
@@ -255,7 +256,7 @@ def _fixed_point_shadow(joined: str, count: int) -> np.ndarray | None:
             k = np.fromstring(joined.replace(".", ""), dtype=np.int64, sep="\n")
         except (ValueError, DeprecationWarning):
             return None
-    if len(k) != count or (len(k) and int(np.max(np.abs(k))) >= 2**53):
+    if len(k) != count or (len(k) and max(-int(k.min()), int(k.max())) >= 2**53):
         return None
     return k.astype(np.float64) / float(10**d)
 

@@ -139,7 +139,8 @@ def _observed_first_bad(spec: Any, net: Any, s0: Any) -> tuple[int, int] | None 
     if not np.isfinite(mats[0]).all() or any(0 < abs(v) < 2.0**-1022 for r in rows for v in r):
         return False  # beyond float64, or subnormal (its rounding error is not relative)
     n = mats[0].shape[1]
-    gamma, tiny = (n + 4) * 2.0**-52, n * 2.0**-1070 * (1 + np.abs(mats[0]).sum())
+    with np.errstate(all="ignore"):  # an overflowing sum makes tiny inf: all exact, no warning
+        gamma, tiny = (n + 4) * 2.0**-52, n * 2.0**-1070 * (1 + np.abs(mats[0]).sum())
     pos, strict = _state_columns(spec), _strict(spec)
     for j, seq in enumerate(spec.sequences):
         y = np.asarray(getattr(seq.outputs, "values", seq.outputs), dtype=np.int64)
